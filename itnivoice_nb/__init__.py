@@ -1,0 +1,86 @@
+"""itnivoice_nb: send a recorded voice message to a DataFrame of phone numbers, safely.
+
+Example:
+    >>> import pandas as pd, itnivoice_nb as iv
+    >>> df = pd.DataFrame({"phone": ["+91 85632 14120", "0091 856-321-4121", "12345"]})
+    >>> msg = iv.VoiceMessage(app_id="4luaKsL2", file_id="hello.mp3", loop_count=2)
+    >>> iv.prepare(df)["valid"].tolist()
+    [True, True, False]
+    >>> with iv.Sandbox(reject_share=0) as sb:
+    ...     results = iv.send(df, msg, client=sb.client(), journal=None, progress=False)
+    >>> results["outcome"].tolist()
+    ['submitted', 'submitted', 'invalid']
+"""
+
+from __future__ import annotations
+
+from .client import GroupAnswer, GroupItem, VoiceClient
+from .errors import (
+    ApiError,
+    AuthenticationError,
+    BadResponseError,
+    ConfigurationError,
+    ConnectError,
+    DataExistsError,
+    DataValidationError,
+    FeeError,
+    InsufficientBalanceError,
+    ItniotechError,
+    ParameterError,
+    PortProgramError,
+    RecordPeriodError,
+    ResponseLostError,
+    RestrictedIPError,
+    SendInterrupted,
+    SendStopped,
+    TimestampExpiredError,
+    TransportError,
+    UserLockedError,
+)
+from .message import VoiceMessage
+from .numbers import mask_number, normalize_number, prepare
+from .outcomes import OUTCOME_COLORS, OUTCOME_MEANINGS, OUTCOMES
+from .sandbox import Sandbox
+from .send import RetryPolicy, send
+from .signing import sign, signed_headers
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "OUTCOMES",
+    "OUTCOME_COLORS",
+    "OUTCOME_MEANINGS",
+    "ApiError",
+    "AuthenticationError",
+    "BadResponseError",
+    "ConfigurationError",
+    "ConnectError",
+    "DataExistsError",
+    "DataValidationError",
+    "FeeError",
+    "GroupAnswer",
+    "GroupItem",
+    "InsufficientBalanceError",
+    "ItniotechError",
+    "ParameterError",
+    "PortProgramError",
+    "RecordPeriodError",
+    "ResponseLostError",
+    "RestrictedIPError",
+    "RetryPolicy",
+    "Sandbox",
+    "SendInterrupted",
+    "SendStopped",
+    "TimestampExpiredError",
+    "TransportError",
+    "UserLockedError",
+    "VoiceClient",
+    "VoiceMessage",
+    "__version__",
+    "mask_number",
+    "normalize_number",
+    "prepare",
+    "send",
+    "sign",
+    "signed_headers",
+]
