@@ -42,6 +42,8 @@ from typing import Any
 import pandas as pd
 
 from . import journal as j
+from . import signing
+from ._columns import free_labels
 from ._vendor import MAX_CALLEES, STATUS_OK, TERMINATION_ACCEPTED
 from .client import GroupAnswer, VoiceClient
 from .errors import (
@@ -56,7 +58,15 @@ from .errors import (
 )
 from .message import VoiceMessage
 from .numbers import prepare
-from .outcomes import FAILED, NOT_SENT, REJECTED, SUBMITTED, UNKNOWN
+from .outcomes import (
+    FAILED,
+    NOT_SENT,
+    RECORD_COLUMNS,
+    REJECTED,
+    SEND_COLUMNS,
+    SUBMITTED,
+    UNKNOWN,
+)
 from .ratelimit import TokenBucket
 from .results import build_results
 
@@ -240,7 +250,7 @@ class _Sender:
     def _check_clock(self, answer: GroupAnswer) -> None:
         if self.clock_warned or answer.server_date is None:
             return
-        skew = time.time() - answer.server_date.timestamp()
+        skew = signing.clock() - answer.server_date.timestamp()
         if abs(skew) > CLOCK_SKEW_WARN:
             self.clock_warned = True
             warnings.warn(
@@ -338,6 +348,22 @@ def _check_args(
         raise ValueError(f"concurrency: {concurrency!r}; allowed: a whole number ≥ 1")
 
 
+def _make_room(df: pd.DataFrame, column: str) -> tuple[pd.DataFrame, str]:
+    """Rename user columns that carry the names of send's or call_outcomes' columns."""
+    labels, renamed = free_labels(list(df.columns), (*SEND_COLUMNS, *RECORD_COLUMNS))
+    if not renamed:
+        return df, column
+    warnings.warn(
+        "send(): kept your column(s) under new names to make room for the results: "
+        + ", ".join(f"{old!r} → {new!r}" for old, new in renamed.items()),
+        UserWarning,
+        stacklevel=3,
+    )
+    out = df.copy(deep=False)
+    out.columns = pd.Index(labels)
+    return out, renamed.get(column, column)
+
+
 def send(
     df: pd.DataFrame,
     message: VoiceMessage,
@@ -388,6 +414,7 @@ def send(
     """
     _check_args(df, message, batch_size, concurrency)
     batch_size = min(batch_size, MAX_CALLEES)
+    df, column = _make_room(df, column)
     prepared = prepare(df, column=column, default_region=default_region, strict=strict)
     to_send = prepared["valid"].to_numpy(dtype=bool) & ~prepared["duplicate"].to_numpy(dtype=bool)
     numbers: list[str] = prepared["number"].to_numpy(dtype=object)[to_send].tolist()

@@ -18,6 +18,11 @@ import time
 from ._vendor import CONTENT_TYPE
 
 
+def clock() -> float:
+    """The local clock used for timestamps (Unix seconds)."""
+    return time.time()
+
+
 def sign(api_key: str, api_secret: str, timestamp: str) -> str:
     """Return the hex MD5 signature of ``api_key + api_secret + timestamp``."""
     return hashlib.md5((api_key + api_secret + timestamp).encode("utf-8")).hexdigest()
@@ -25,7 +30,7 @@ def sign(api_key: str, api_secret: str, timestamp: str) -> str:
 
 def signed_headers(api_key: str, api_secret: str, now: float | None = None) -> dict[str, str]:
     """Return the four headers of a signed request, timestamped ``now`` (default: the clock)."""
-    timestamp = str(int(time.time() if now is None else now))
+    timestamp = str(int(clock() if now is None else now))
     return {
         "Content-Type": CONTENT_TYPE,
         "Sign": sign(api_key, api_secret, timestamp),
