@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+from .calls import call_outcomes
 from .client import GroupAnswer, GroupItem, VoiceClient
 from .errors import (
     ApiError,
@@ -77,6 +78,7 @@ __all__ = [
     "VoiceClient",
     "VoiceMessage",
     "__version__",
+    "call_outcomes",
     "mask_number",
     "normalize_number",
     "prepare",

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
-from requests.adapters import HTTPAdapter
+from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from ._vendor import (
@@ -229,6 +229,8 @@ class VoiceClient:
         base_url: default ``$ITNIOTECH_BASE_URL`` or ``https://api.itniotech.com/voice``.
         timeout: ``(connect, read)`` seconds, or one number for both.
         pool_size: connections kept open for reuse (at least the send concurrency).
+        adapter: a ``requests`` transport adapter to use instead of the HTTP one (for
+            benchmarks and tests that must not touch the network).
 
     TLS certificates are always verified; there is no switch to turn that off.
 
@@ -245,6 +247,7 @@ class VoiceClient:
         base_url: str | None = None,
         timeout: float | tuple[float, float] = (10.0, 60.0),
         pool_size: int = 32,
+        adapter: BaseAdapter | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get(ENV_KEY)
         secret = api_secret if api_secret is not None else os.environ.get(ENV_SECRET)
@@ -273,6 +276,7 @@ class VoiceClient:
             timeout = (float(timeout), float(timeout))
         self.timeout: tuple[float, float] = (float(timeout[0]), float(timeout[1]))
         self._pool_size = pool_size
+        self._adapter = adapter
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
@@ -286,7 +290,9 @@ class VoiceClient:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
-            adapter = HTTPAdapter(pool_connections=2, pool_maxsize=self._pool_size, max_retries=0)
+            adapter = self._adapter or HTTPAdapter(
+                pool_connections=2, pool_maxsize=self._pool_size, max_retries=0
+            )
             session.mount("https://", adapter)
             session.mount("http://", adapter)
             session.verify = True
