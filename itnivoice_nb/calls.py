@@ -103,8 +103,11 @@ def call_outcomes(
         found.update(fetched)
         if book is not None:
             book.store_call_records(
-                [(v, raw, status == FINAL) for v, (raw, status) in fetched.items()
-                 if status in (FINAL, IN_PROGRESS)]
+                [
+                    (v, raw, status == FINAL)
+                    for v, (raw, status) in fetched.items()
+                    if status in (FINAL, IN_PROGRESS)
+                ]
             )
     return _join(results, wanted, found)
 
@@ -166,16 +169,22 @@ def _join(
     table = _type_frame(table.reset_index(drop=True)).set_index(pd.Index(keys, dtype=object))
     table = table.rename(columns=_RENAMED)
     table["record_status"] = pd.Series([found[v][1] for v in keys], index=table.index, dtype="str")
-    positions = table.index.get_indexer(wanted.astype(object).where(wanted.notna(), None))
+    positions = table.index.get_indexer(
+        pd.Index(wanted.astype(object).where(wanted.notna(), None))
+    )
     out = results.copy()
     for name in RECORD_COLUMNS:
         if name in out.columns and name not in ("record_status",):
             out = out.drop(columns=name)
-        column = table[name] if name in table.columns else pd.Series(
-            [None] * len(table), index=table.index, dtype="str"
+        column = (
+            table[name]
+            if name in table.columns
+            else pd.Series([None] * len(table), index=table.index, dtype="str")
         )
-        taken = column.iloc[np.where(positions >= 0, positions, 0)].to_numpy() if len(table) else (
-            np.full(len(out), None, dtype=object)
+        taken = (
+            column.iloc[np.where(positions >= 0, positions, 0)].to_numpy()
+            if len(table)
+            else (np.full(len(out), None, dtype=object))
         )
         series = pd.Series(taken, index=out.index, dtype=column.dtype)
         series[positions < 0] = None

@@ -39,8 +39,13 @@ def _read_table(path: str, sheet: str | None) -> pd.DataFrame:
     if suffix in (".xlsx", ".xlsm", ".xls"):
         return pd.read_excel(file, sheet_name=sheet or 0, dtype=str)
     if suffix in (".csv", ".txt", ".tsv"):
-        return pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""],
-                           sep="\t" if suffix == ".tsv" else ",")
+        return pd.read_csv(
+            file,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            sep="\t" if suffix == ".tsv" else ",",
+        )
     raise ValueError(f"{path}: unknown file type {suffix!r}; allowed: .csv, .tsv, .txt, .xlsx")
 
 
@@ -68,16 +73,28 @@ def _demo(args: argparse.Namespace) -> int:
     out_dir = Path(args.output_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     msg = VoiceMessage(
-        app_id="4luaKsL2", file_id="12022022570cc2484c59d4f8b9745d34226285b1e.mp3",
-        display_num="1008122211", max_duration=50, loop_count=2, called_info="demo",
+        app_id="4luaKsL2",
+        file_id="12022022570cc2484c59d4f8b9745d34226285b1e.mp3",
+        display_num="1008122211",
+        max_duration=50,
+        loop_count=2,
+        called_info="demo",
     )
-    print(f"Sending a voice message to {len(df)} rows of messy numbers ({SAMPLE}) "
-          "through the local sandbox…")
+    print(
+        f"Sending a voice message to {len(df)} rows of messy numbers ({SAMPLE}) "
+        "through the local sandbox…"
+    )
     with Sandbox(seed=args.seed, latency=0.02) as sb:
         print(f"sandbox listening at {sb.base_url}")
         results = send(
-            df, msg, column="phone", client=sb.client(), journal=out_dir / "journal.sqlite",
-            campaign=f"demo {sb.base_url}", progress=not args.no_progress, batch_size=20,
+            df,
+            msg,
+            column="phone",
+            client=sb.client(),
+            journal=out_dir / "journal.sqlite",
+            campaign=f"demo {sb.base_url}",
+            progress=not args.no_progress,
+            batch_size=20,
         )
         received = len(sb.requests)
     print(f"\nThe sandbox received {received} sendGroup requests. Outcomes:")
@@ -107,18 +124,31 @@ def _send(args: argparse.Namespace) -> int:
 
     df = _read_table(args.recipients, args.sheet)
     message = VoiceMessage(
-        app_id=args.app_id, file_id=args.file_id, display_num=args.display_num,
-        max_duration=args.max_duration, loop_count=args.loop_count, called_info=args.called_info,
+        app_id=args.app_id,
+        file_id=args.file_id,
+        display_num=args.display_num,
+        max_duration=args.max_duration,
+        loop_count=args.loop_count,
+        called_info=args.called_info,
     )
     client = None if args.dry_run else VoiceClient(base_url=args.base_url)
     output = Path(args.output or Path(args.recipients).with_suffix("").name + "_results.csv")
     try:
         results = send(
-            df, message, column=args.column, client=client, default_region=args.default_region,
-            strict=args.strict, batch_size=args.batch_size, dry_run=args.dry_run,
-            progress=not args.no_progress, journal=args.journal or True,
-            campaign=args.campaign, resend_unknown=args.resend_unknown,
-            concurrency=args.concurrency, rate_limit=args.rate_limit,
+            df,
+            message,
+            column=args.column,
+            client=client,
+            default_region=args.default_region,
+            strict=args.strict,
+            batch_size=args.batch_size,
+            dry_run=args.dry_run,
+            progress=not args.no_progress,
+            journal=args.journal or True,
+            campaign=args.campaign,
+            resend_unknown=args.resend_unknown,
+            concurrency=args.concurrency,
+            rate_limit=args.rate_limit,
             check_balance=args.check_balance,
         )
     except (SendStopped, SendInterrupted) as err:
@@ -134,13 +164,19 @@ def _send(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``python -m itnivoice_nb`` argument parser."""
-    parser = _Parser(prog="itnivoice", description="Send voice messages to a list of numbers "
-                     "through the Itniotech voice API, safely; or try it against the sandbox.")
+    parser = _Parser(
+        prog="itnivoice",
+        description="Send voice messages to a list of numbers "
+        "through the Itniotech voice API, safely; or try it against the sandbox.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     demo = sub.add_parser("demo", help="send the bundled sample list to a local sandbox")
-    demo.add_argument("--output-dir", default="demo_output",
-                      help="where the results CSV and journal go (default: demo_output)")
+    demo.add_argument(
+        "--output-dir",
+        default="demo_output",
+        help="where the results CSV and journal go (default: demo_output)",
+    )
     demo.add_argument("--seed", type=int, default=0, help="sandbox seed (default 0)")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
     demo.set_defaults(func=_demo)
@@ -153,11 +189,14 @@ def build_parser() -> argparse.ArgumentParser:
     sb.set_defaults(func=_sandbox)
 
     send = sub.add_parser(
-        "send", help="send to a CSV/Excel list of numbers; credentials from "
+        "send",
+        help="send to a CSV/Excel list of numbers; credentials from "
         "ITNIOTECH_API_KEY / ITNIOTECH_API_SECRET",
     )
     send.add_argument("recipients", help="CSV, TSV or Excel file with a column of numbers")
-    send.add_argument("--column", default="phone", help="column holding the numbers (default phone)")
+    send.add_argument(
+        "--column", default="phone", help="column holding the numbers (default phone)"
+    )
     send.add_argument("--sheet", help="Excel sheet name (default: the first)")
     send.add_argument("--app-id", required=True, help="voice application ID")
     send.add_argument("--file-id", required=True, help="uploaded audio fileId")
@@ -166,20 +205,26 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--loop-count", type=int, default=1, help="plays of the recording (1-3)")
     send.add_argument("--called-info", help="text attached to each call (≤1000 characters)")
     send.add_argument("--default-region", help="ISO country code for national numbers, e.g. IN")
-    send.add_argument("--strict", action="store_true", help="refuse numbers libphonenumber "
-                      "says are not valid")
+    send.add_argument(
+        "--strict", action="store_true", help="refuse numbers libphonenumber says are not valid"
+    )
     send.add_argument("--batch-size", type=int, default=200, help="numbers a request (≤200)")
     send.add_argument("--dry-run", action="store_true", help="check and plan; send nothing")
     send.add_argument("--journal", help="journal file (default .itnivoice/journal.sqlite)")
     send.add_argument("--campaign", help="label: send the same list again as a new campaign")
-    send.add_argument("--resend-unknown", action="store_true",
-                      help="resend batches whose outcome is unknown (may charge twice)")
+    send.add_argument(
+        "--resend-unknown",
+        action="store_true",
+        help="resend batches whose outcome is unknown (may charge twice)",
+    )
     send.add_argument("--concurrency", type=int, default=4, help="requests at once (default 4)")
     send.add_argument("--rate-limit", type=float, help="requests a second (default: no limit)")
-    send.add_argument("--check-balance", action="store_true", help="stop first if the "
-                      "balance is empty")
-    send.add_argument("--base-url", help="API base URL (default $ITNIOTECH_BASE_URL or the "
-                      "vendor's)")
+    send.add_argument(
+        "--check-balance", action="store_true", help="stop first if the balance is empty"
+    )
+    send.add_argument(
+        "--base-url", help="API base URL (default $ITNIOTECH_BASE_URL or the vendor's)"
+    )
     send.add_argument("--output", help="results CSV (default <recipients>_results.csv)")
     send.add_argument("--no-progress", action="store_true", help="no progress bar")
     send.set_defaults(func=_send)

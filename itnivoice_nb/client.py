@@ -152,7 +152,7 @@ def parse_server_date(value: str | None) -> datetime | None:
 def parse_group_answer(
     text: str, http_status: int = 200, server_date: datetime | None = None
 ) -> GroupAnswer:
-    """Parse a sendGroup reply body; raise :class:`BadResponseError` if it is not the documented shape.
+    """Parse a sendGroup reply; :class:`BadResponseError` if it is not the documented shape.
 
     A status other than "0" is returned as is (not raised), so the caller decides.
 

@@ -94,7 +94,7 @@ class ApiError(ItniotechError):
     ``http_status`` and ``answer`` (the whole parsed JSON answer, when there was one).
     """
 
-    code: ClassVar[str] = ""
+    code: str = ""
     advice: ClassVar[str] = ""
 
     def __init__(

@@ -80,7 +80,8 @@ class VoiceMessage:
     A bad value raises ``ValueError`` naming the field, what is wrong and what is allowed.
 
     Example:
-        >>> VoiceMessage(app_id="4luaKsL2", file_id="f.mp3", display_num="+1 008-122-211").display_num
+        >>> msg = VoiceMessage(app_id="4luaKsL2", file_id="f.mp3", display_num="+1 008-122-211")
+        >>> msg.display_num
         '1008122211'
     """
 

@@ -34,13 +34,35 @@ TIME_FIELDS = ("submit_time", "call_time", "ringing_time", "answer_time", "hangu
 INT_FIELDS = ("call_duration", "charged_duration")
 MONEY_FIELDS = ("cost", "rate", "base_cost", "settle_rate", "quote_exchange", "settle_pay")
 TEXT_FIELDS = (
-    "voice_id", "callee", "display_num", "code", "termination_code", "termination_reason",
-    "bill_period", "voice_file_id", "feedback_value", "called_info", "currency",
+    "voice_id",
+    "callee",
+    "display_num",
+    "code",
+    "termination_code",
+    "termination_reason",
+    "bill_period",
+    "voice_file_id",
+    "feedback_value",
+    "called_info",
+    "currency",
 )
 RECORD_FRAME_COLUMNS = (
-    "voice_id", "callee", "display_num", "code", *TIME_FIELDS, *INT_FIELDS,
-    "termination_code", "termination_reason", "answered", *MONEY_FIELDS[:3], "bill_period",
-    "voice_file_id", "feedback_value", "called_info", *MONEY_FIELDS[3:], "currency",
+    "voice_id",
+    "callee",
+    "display_num",
+    "code",
+    *TIME_FIELDS,
+    *INT_FIELDS,
+    "termination_code",
+    "termination_reason",
+    "answered",
+    *MONEY_FIELDS[:3],
+    "bill_period",
+    "voice_file_id",
+    "feedback_value",
+    "called_info",
+    *MONEY_FIELDS[3:],
+    "currency",
 )
 
 

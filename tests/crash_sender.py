@@ -13,7 +13,8 @@ if __name__ == "__main__":
     df = pd.read_csv(csv, dtype=str)
     msg = iv.VoiceMessage(app_id="4luaKsL2", file_id="f.mp3")
     client = iv.VoiceClient(api_key=key, api_secret=secret, base_url=base_url)
-    results = iv.send(df, msg, client=client, journal=journal, progress=False, batch_size=25,
-                      concurrency=4)
+    results = iv.send(
+        df, msg, client=client, journal=journal, progress=False, batch_size=25, concurrency=4
+    )
     results.to_csv(out)
     print("done", flush=True)

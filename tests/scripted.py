@@ -47,9 +47,7 @@ def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            script.requests.append(
-                Seen(self.command, self.path, dict(self.headers.items()), body)
-            )
+            script.requests.append(Seen(self.command, self.path, dict(self.headers.items()), body))
             reply = script.next()
             if reply == "drop":
                 self.close_connection = True

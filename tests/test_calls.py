@@ -33,7 +33,7 @@ def test_join_keeps_every_row_in_order(tmp_path: Path) -> None:
         fetched = [r for r in sb.requests if r.endpoint == "recordGroup"]
     assert calls.index.equals(res.index)
     pd.testing.assert_frame_equal(calls[res.columns], res)
-    assert list(calls.columns[-len(RECORD_COLUMNS):]) == list(RECORD_COLUMNS)
+    assert list(calls.columns[-len(RECORD_COLUMNS) :]) == list(RECORD_COLUMNS)
     submitted = res["outcome"] == "submitted"
     assert len(fetched) == submitted.sum()
     assert (calls.loc[submitted, "record_status"] == "final").all()
@@ -45,8 +45,11 @@ def test_join_keeps_every_row_in_order(tmp_path: Path) -> None:
     assert (calls.loc[answered, "call_duration"] <= 60).all()
     assert (calls.loc[answered, "charged_duration"] >= calls.loc[answered, "call_duration"]).all()
     assert calls.loc[answered, "cost"].gt(0).all()
-    assert calls.loc[submitted & ~answered, "sip_code"].isin(
-        ["480", "486", "603", "487", "404", "408"]).all()
+    assert (
+        calls.loc[submitted & ~answered, "sip_code"]
+        .isin(["480", "486", "603", "487", "404", "408"])
+        .all()
+    )
 
 
 def test_journal_keeps_final_records(tmp_path: Path) -> None:

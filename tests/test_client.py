@@ -14,9 +14,18 @@ from tests.scripted import free_port, scripted
 
 MSG = iv.VoiceMessage(app_id="4luaKsL2", file_id="f.mp3")
 OK = json.dumps(
-    {"status": "0", "reason": "success", "data": [
-        {"voiceId": "22030311340110001", "callee": "91856321412", "terminationCode": "0",
-         "terminationReason": "success"}]}
+    {
+        "status": "0",
+        "reason": "success",
+        "data": [
+            {
+                "voiceId": "22030311340110001",
+                "callee": "91856321412",
+                "terminationCode": "0",
+                "terminationReason": "success",
+            }
+        ],
+    }
 )
 SECRET = "s3cr3t-value-XYZ"
 
@@ -42,8 +51,15 @@ def test_environment_supplies_credentials(monkeypatch: pytest.MonkeyPatch) -> No
     assert iv.VoiceClient().base_url == "https://api.itniotech.com/voice"
 
 
-@pytest.mark.parametrize("url", ["ftp://x/voice", "http://api.itniotech.com/voice", "nonsense",
-                                 "https://user:pw@api.itniotech.com/voice"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://x/voice",
+        "http://api.itniotech.com/voice",
+        "nonsense",
+        "https://user:pw@api.itniotech.com/voice",
+    ],
+)
 def test_bad_base_urls(url: str) -> None:
     with pytest.raises(iv.ConfigurationError):
         client(url)
@@ -78,16 +94,22 @@ def test_request_is_signed_and_shaped() -> None:
 
 @pytest.mark.parametrize(
     ("code", "cls"),
-    [("-1", iv.AuthenticationError), ("-2", iv.RestrictedIPError),
-     ("-10", iv.InsufficientBalanceError), ("-16", iv.TimestampExpiredError),
-     ("-18", iv.PortProgramError), ("-22", iv.ParameterError), ("-26", iv.FeeError),
-     ("-13", iv.UserLockedError), ("-99", iv.ApiError)],
+    [
+        ("-1", iv.AuthenticationError),
+        ("-2", iv.RestrictedIPError),
+        ("-10", iv.InsufficientBalanceError),
+        ("-16", iv.TimestampExpiredError),
+        ("-18", iv.PortProgramError),
+        ("-22", iv.ParameterError),
+        ("-26", iv.FeeError),
+        ("-13", iv.UserLockedError),
+        ("-99", iv.ApiError),
+    ],
 )
 def test_every_status_code_has_a_named_error(code: str, cls: type[iv.ApiError]) -> None:
     body = json.dumps({"status": code, "reason": "the reason text", "data": []})
-    with scripted((200, body, {})) as (url, _):
-        with pytest.raises(cls) as info:
-            client(url).send_group(["91856321412"], MSG)
+    with scripted((200, body, {})) as (url, _), pytest.raises(cls) as info:
+        client(url).send_group(["91856321412"], MSG)
     err = info.value
     assert type(err) is cls
     assert err.code == code and err.reason == "the reason text" and err.http_status == 200
@@ -101,13 +123,15 @@ def test_integer_status_is_understood() -> None:
 
 @pytest.mark.parametrize(
     ("reply", "fragment"),
-    [((502, "<html><body>Bad Gateway</body></html>", {}), "HTTP 502"),
-     ((200, "<html>maintenance</html>", {}), "not JSON"),
-     ((200, OK[: len(OK) // 2], {}), "not JSON"),
-     ((200, '{"reason":"x"}', {}), "no 'status'"),
-     ((200, '{"status":"0","reason":"ok"}', {}), "no 'data' list"),
-     ((200, '{"status":"0","data":[1,2]}', {}), "not an object"),
-     ((200, "[1,2]", {}), "not an object")],
+    [
+        ((502, "<html><body>Bad Gateway</body></html>", {}), "HTTP 502"),
+        ((200, "<html>maintenance</html>", {}), "not JSON"),
+        ((200, OK[: len(OK) // 2], {}), "not JSON"),
+        ((200, '{"reason":"x"}', {}), "no 'status'"),
+        ((200, '{"status":"0","reason":"ok"}', {}), "no 'data' list"),
+        ((200, '{"status":"0","data":[1,2]}', {}), "not an object"),
+        ((200, "[1,2]", {}), "not an object"),
+    ],
 )
 def test_malformed_answers_are_clear(reply: tuple[int, str, dict[str, str]], fragment: str) -> None:
     with scripted(reply) as (url, _):
@@ -125,9 +149,8 @@ def test_connection_refused_is_a_connect_error() -> None:
 
 
 def test_drop_after_request_may_have_reached() -> None:
-    with scripted("drop") as (url, script):
-        with pytest.raises(iv.ResponseLostError) as info:
-            client(url).send_group(["91856321412"], MSG)
+    with scripted("drop") as (url, script), pytest.raises(iv.ResponseLostError) as info:
+        client(url).send_group(["91856321412"], MSG)
     assert info.value.may_have_reached is True and len(script.requests) == 1
 
 

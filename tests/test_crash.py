@@ -33,8 +33,16 @@ def test_sigkill_then_resume_until_done(tmp_path: Path, seed: int) -> None:
     journal, out = tmp_path / "journal.sqlite", tmp_path / "out.csv"
     kills = 0
     with iv.Sandbox(latency=0.05, seed=seed) as sb:
-        cmd = [sys.executable, str(ROOT / "tests" / "crash_sender.py"), sb.base_url, sb.api_key,
-               sb.api_secret, str(csv), str(journal), str(out)]
+        cmd = [
+            sys.executable,
+            str(ROOT / "tests" / "crash_sender.py"),
+            sb.base_url,
+            sb.api_key,
+            sb.api_secret,
+            str(csv),
+            str(journal),
+            str(out),
+        ]
         for attempt in range(12):
             proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
             if attempt < 4:
@@ -56,8 +64,12 @@ def test_sigkill_then_resume_until_done(tmp_path: Path, seed: int) -> None:
                 break
         time.sleep(0.2)  # let the sandbox finish any request a killed process left behind
         charges = sb.charges
-        sent = [n for r in sb.requests if r.endpoint == "sendGroup" and isinstance(r.body, dict)
-                for n in str(r.body["callee"]).split(",")]
+        sent = [
+            n
+            for r in sb.requests
+            if r.endpoint == "sendGroup" and isinstance(r.body, dict)
+            for n in str(r.body["callee"]).split(",")
+        ]
     assert kills >= 1
     res = pd.read_csv(out, dtype={"number": str, "phone": str})
     assert len(res) == len(df) and res["outcome"].notna().all()

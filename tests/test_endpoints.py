@@ -20,7 +20,9 @@ def wav(path: Path, seconds: float = 0.2) -> Path:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(8000)
-        w.writeframes(b"".join(struct.pack("<h", (i * 37) % 2000) for i in range(int(8000 * seconds))))
+        w.writeframes(
+            b"".join(struct.pack("<h", (i * 37) % 2000) for i in range(int(8000 * seconds)))
+        )
     return path
 
 
@@ -31,8 +33,13 @@ def test_upload_audio_returns_a_usable_file_id(tmp_path: Path) -> None:
         file_id = client.upload_audio(path)
         assert file_id.endswith(".wav")
         msg = iv.VoiceMessage(app_id="a", file_id=file_id)
-        res = iv.send(pd.DataFrame({"phone": ["918563214120"]}), msg, client=client,
-                      journal=None, progress=False)
+        res = iv.send(
+            pd.DataFrame({"phone": ["918563214120"]}),
+            msg,
+            client=client,
+            journal=None,
+            progress=False,
+        )
         assert res["outcome"].tolist() == ["submitted"]
         upload = next(r for r in sb.requests if r.endpoint == "fileUpload")
         assert upload.body["fileName"] == "greeting.wav"
@@ -59,11 +66,13 @@ def test_upload_data_validation_error_has_advice(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "file_name", "error", "fragment"),
-    [("missing.wav", None, FileNotFoundError, "not found"),
-     ("notes.txt", None, ValueError, "suffix"),
-     ("ok.wav", "x" * 29 + ".wav", ValueError, "33 characters"),
-     ("ok.wav", "x" * 30 + ".wav", ValueError, "5-32 characters"),
-     ("ok.wav", "ok.ogg", ValueError, "suffix")],
+    [
+        ("missing.wav", None, FileNotFoundError, "not found"),
+        ("notes.txt", None, ValueError, "suffix"),
+        ("ok.wav", "x" * 29 + ".wav", ValueError, "33 characters"),
+        ("ok.wav", "x" * 30 + ".wav", ValueError, "5-32 characters"),
+        ("ok.wav", "ok.ogg", ValueError, "suffix"),
+    ],
 )
 def test_upload_checks_before_sending(
     tmp_path: Path, name: str, file_name: str | None, error: type[Exception], fragment: str
@@ -94,10 +103,17 @@ def test_balance_falls_with_each_charge() -> None:
         client = sb.client()
         before = client.balance()
         nums = [f"9185632{i:05d}" for i in range(150)]
-        iv.send(pd.DataFrame({"phone": nums}), iv.VoiceMessage("a", "f.mp3"), client=client,
-                journal=None, progress=False)
+        iv.send(
+            pd.DataFrame({"phone": nums}),
+            iv.VoiceMessage("a", "f.mp3"),
+            client=client,
+            journal=None,
+            progress=False,
+        )
         after = client.balance()
-        assert [r.path for r in sb.requests if r.endpoint == "getBalance"] == ["/sms/getBalance"] * 2
+        assert [r.path for r in sb.requests if r.endpoint == "getBalance"] == [
+            "/sms/getBalance"
+        ] * 2
     assert set(before) == {"balance", "gift", "credit"}
     assert before["balance"] == pytest.approx(10.0)
     assert after["balance"] == pytest.approx(8.5)
@@ -107,8 +123,13 @@ def test_call_record_is_typed() -> None:
     msg = iv.VoiceMessage("a", "f.mp3", max_duration=20, loop_count=2)
     with iv.Sandbox(reject_share=0, answer_share=1.0) as sb:
         client = sb.client()
-        res = iv.send(pd.DataFrame({"phone": ["918563214120"]}), msg, client=client,
-                      journal=None, progress=False)
+        res = iv.send(
+            pd.DataFrame({"phone": ["918563214120"]}),
+            msg,
+            client=client,
+            journal=None,
+            progress=False,
+        )
         rec = client.call_record(res["voice_id"].iloc[0])
         assert client.call_record("999999999999") is None
     assert rec is not None
@@ -131,8 +152,17 @@ def test_call_records_pages_and_windows() -> None:
     windows = {(q.body["params"]["strTime"], q.body["params"]["endTime"]) for q in queries}
     assert len(windows) == 2  # 45 days → two windows of at most 31 days
     assert len(queries) == 1 + 3  # the older window is empty; the newer has 3 pages
-    for column in ("voice_id", "submit_time", "answer_time", "call_duration", "cost",
-                   "termination_code", "answered", "bill_period", "feedback_value"):
+    for column in (
+        "voice_id",
+        "submit_time",
+        "answer_time",
+        "call_duration",
+        "cost",
+        "termination_code",
+        "answered",
+        "bill_period",
+        "feedback_value",
+    ):
         assert column in frame.columns
     assert frame["answered"].eq(frame["termination_code"] == "200").all()
     assert str(frame["submit_time"].dt.tz) == "UTC"

@@ -24,8 +24,13 @@ def frame(n: int = N) -> pd.DataFrame:
 
 
 def run(sb: iv.Sandbox, tmp_path: Path, **kw: object) -> pd.DataFrame:
-    args: dict[str, object] = {"client": sb.client(timeout=(2.0, 2.0)), "journal": tmp_path / "j",
-                               "progress": False, "retry": FAST, "concurrency": 1}
+    args: dict[str, object] = {
+        "client": sb.client(timeout=(2.0, 2.0)),
+        "journal": tmp_path / "j",
+        "progress": False,
+        "retry": FAST,
+        "concurrency": 1,
+    }
     args.update(kw)
     return iv.send(frame(), MSG, **args)  # type: ignore[arg-type]
 
@@ -47,8 +52,13 @@ def assert_accounted(res: pd.DataFrame, sb: iv.Sandbox) -> None:
 
 @pytest.mark.parametrize(
     ("kind", "options", "charged"),
-    [("drop_before", {}, False), ("drop_after", {}, True), ("http_500", {}, False),
-     ("http_500", {"charge": True}, True), ("truncate", {}, True)],
+    [
+        ("drop_before", {}, False),
+        ("drop_after", {}, True),
+        ("http_500", {}, False),
+        ("http_500", {"charge": True}, True),
+        ("truncate", {}, True),
+    ],
 )
 def test_ambiguous_faults_become_unknown_and_are_not_resent(
     tmp_path: Path, kind: str, options: dict[str, object], charged: bool
@@ -156,10 +166,18 @@ def test_numbers_missing_from_the_answer_are_unknown(tmp_path: Path) -> None:
 
 
 def test_connection_refused_is_retried_then_failed(tmp_path: Path) -> None:
-    client = iv.VoiceClient(api_key="k", api_secret="s",
-                            base_url=f"http://127.0.0.1:{free_port()}/voice")
-    res = iv.send(frame(), MSG, client=client, journal=tmp_path / "j", progress=False,
-                  retry=FAST, concurrency=2)
+    client = iv.VoiceClient(
+        api_key="k", api_secret="s", base_url=f"http://127.0.0.1:{free_port()}/voice"
+    )
+    res = iv.send(
+        frame(),
+        MSG,
+        client=client,
+        journal=tmp_path / "j",
+        progress=False,
+        retry=FAST,
+        concurrency=2,
+    )
     assert (res["outcome"] == "failed").all()
     assert res["outcome_reason"].str.contains("could not connect").all()
     assert res["status"].isna().all()
@@ -169,8 +187,15 @@ def test_latency_past_the_read_timeout_is_unknown(tmp_path: Path) -> None:
     with iv.Sandbox(reject_share=0) as sb:
         sb.inject("latency", seconds=1.5, on=[4])
         client = sb.client(timeout=(2.0, 0.5))
-        res = iv.send(frame(), MSG, client=client, journal=tmp_path / "j", progress=False,
-                      retry=FAST, concurrency=1)
+        res = iv.send(
+            frame(),
+            MSG,
+            client=client,
+            journal=tmp_path / "j",
+            progress=False,
+            retry=FAST,
+            concurrency=1,
+        )
         time.sleep(1.2)  # let the sandbox finish the slow request: it charges it
         assert batch_outcomes(res)[4] == {"unknown"}
         assert sb.charged_total() == 1000 and sb.max_charges() == 1
@@ -181,8 +206,16 @@ def test_probabilistic_faults_still_at_most_once(tmp_path: Path) -> None:
         for kind in ("drop_before", "drop_after", "truncate", "http_500"):
             sb.inject(kind, probability=0.08)
         sb.inject("status", code="-18", probability=0.1)
-        res = iv.send(frame(), MSG, client=sb.client(), journal=tmp_path / "j", progress=False,
-                      retry=FAST, concurrency=4, batch_size=20)
+        res = iv.send(
+            frame(),
+            MSG,
+            client=sb.client(),
+            journal=tmp_path / "j",
+            progress=False,
+            retry=FAST,
+            concurrency=4,
+            batch_size=20,
+        )
         assert_accounted(res, sb)
         faulted = [r for r in sb.requests if r.fault]
         assert faulted, "the seeded faults should hit some of the 50+ requests"

@@ -18,8 +18,13 @@ NUMBERS = [f"9185632{i:05d}" for i in range(450)]
 
 def open_it(book: j.Journal, cid: str = "c1") -> j.Opened:
     return book.open_campaign(
-        cid, label=None, api_key="key", base_url="http://127.0.0.1/voice",
-        message={"appId": "a"}, numbers=NUMBERS, batch_size=200,
+        cid,
+        label=None,
+        api_key="key",
+        base_url="http://127.0.0.1/voice",
+        message={"appId": "a"},
+        numbers=NUMBERS,
+        batch_size=200,
     )
 
 
@@ -30,7 +35,7 @@ def test_batches_planned_in_order(tmp_path: Path) -> None:
     batches = book.batches("c1")
     assert [b.batch_no for b in batches] == [1, 2, 3]
     assert [len(b.callees) for b in batches] == [200, 200, 50]
-    assert sum((b.callees for b in batches), []) == NUMBERS
+    assert [n for b in batches for n in b.callees] == NUMBERS
     assert {b.state for b in batches} == {j.PENDING}
     book.release("c1")
 
@@ -49,11 +54,24 @@ def test_states_round_trip(tmp_path: Path) -> None:
     open_it(book)
     book.mark_in_flight("c1", 1, attempts=1)
     assert book.batches("c1")[0].state == j.IN_FLIGHT
-    book.finish("c1", 1, state=j.ANSWERED, attempts=1, http_status=200, api_status="0",
-                api_reason="success", response='{"status":"0"}')
+    book.finish(
+        "c1",
+        1,
+        state=j.ANSWERED,
+        attempts=1,
+        http_status=200,
+        api_status="0",
+        api_reason="success",
+        response='{"status":"0"}',
+    )
     b = book.batches("c1")[0]
     assert (b.state, b.attempts, b.http_status, b.api_status, b.response) == (
-        j.ANSWERED, 1, 200, "0", '{"status":"0"}')
+        j.ANSWERED,
+        1,
+        200,
+        "0",
+        '{"status":"0"}',
+    )
     with pytest.raises(ValueError):
         book.finish("c1", 2, state=j.IN_FLIGHT, attempts=1)
     book.release("c1")
@@ -89,25 +107,33 @@ def test_same_campaign_twice_in_one_process_is_refused(tmp_path: Path) -> None:
 def test_live_other_process_owning_campaign_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "j.sqlite"
     code = (
-        "import sys, time; sys.path.insert(0, %r)\n"
+        f"import sys, time; sys.path.insert(0, {str(Path(__file__).parents[1])!r})\n"
         "from itnivoice_nb import journal as j\n"
-        "b = j.Journal(%r)\n"
+        f"b = j.Journal({str(path)!r})\n"
         "b.open_campaign('c1', label=None, api_key='k', base_url='u', message={}, "
         "numbers=['1234567'], batch_size=200)\n"
         "print('ready', flush=True); time.sleep(30)\n"
-    ) % (str(Path(__file__).parents[1]), str(path))
+    )
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
         book = j.Journal(path)
         with pytest.raises(ItniotechError, match=f"process {proc.pid}"):
-            book.open_campaign("c1", label=None, api_key="k", base_url="u", message={},
-                               numbers=["1234567"], batch_size=200)
+            book.open_campaign(
+                "c1",
+                label=None,
+                api_key="k",
+                base_url="u",
+                message={},
+                numbers=["1234567"],
+                batch_size=200,
+            )
     finally:
         proc.kill()
         proc.wait()
-    book.open_campaign("c1", label=None, api_key="k", base_url="u", message={},
-                       numbers=["1234567"], batch_size=200)
+    book.open_campaign(
+        "c1", label=None, api_key="k", base_url="u", message={}, numbers=["1234567"], batch_size=200
+    )
     book.release("c1")
 
 

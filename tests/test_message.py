@@ -61,8 +61,15 @@ def test_required_ids(field: str, value: object) -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("1008122211", "1008122211"), ("+1 008-122-211", "1008122211"), ("1234567", "1234567"),
-     ("123456789012345", "123456789012345"), (None, None), ("", None), (1008122211, "1008122211")],
+    [
+        ("1008122211", "1008122211"),
+        ("+1 008-122-211", "1008122211"),
+        ("1234567", "1234567"),
+        ("123456789012345", "123456789012345"),
+        (None, None),
+        ("", None),
+        (1008122211, "1008122211"),
+    ],
 )
 def test_display_num_normalised(value: object, expected: str | None) -> None:
     assert make(display_num=value).display_num == expected
@@ -82,8 +89,12 @@ def test_immutable() -> None:
 
 def test_body_matches_the_vendor_sample() -> None:
     msg = VoiceMessage(
-        app_id="4luaKsL2", file_id="12022022570cc2484c59d4f8b9745d34226285b1e.mp3",
-        display_num="1008122211", max_duration=50, loop_count=2, called_info="calledInfo",
+        app_id="4luaKsL2",
+        file_id="12022022570cc2484c59d4f8b9745d34226285b1e.mp3",
+        display_num="1008122211",
+        max_duration=50,
+        loop_count=2,
+        called_info="calledInfo",
     )
     body = msg.body(["91856321412", "91856321300"])
     assert body == {

@@ -11,12 +11,25 @@ from itnivoice_nb.errors import RecordPeriodError
 from itnivoice_nb.records import parse_time, record_frame, record_windows, snake, typed_record
 
 RAW = {
-    "voiceId": "2203031134011000001", "callee": "91856321412", "displayNum": "1008122211",
-    "code": "IN", "submitTime": "2022-02-18 10:00:00", "callTime": "2022-02-18T10:00:01+08:00",
-    "ringingTime": "2022-02-18 10:00:03", "answerTime": "2022-02-18 10:00:07",
-    "hangupTime": "2022-02-18 10:00:52", "callDuration": 45, "chargedDuration": "60",
-    "terminationCode": "200", "terminationReason": "ok", "cost": "0.0300", "rate": "0.0300",
-    "baseCost": "0.0300", "billPeriod": "60+60", "voiceFileId": "f.mp3", "feedbackValue": "-1",
+    "voiceId": "2203031134011000001",
+    "callee": "91856321412",
+    "displayNum": "1008122211",
+    "code": "IN",
+    "submitTime": "2022-02-18 10:00:00",
+    "callTime": "2022-02-18T10:00:01+08:00",
+    "ringingTime": "2022-02-18 10:00:03",
+    "answerTime": "2022-02-18 10:00:07",
+    "hangupTime": "2022-02-18 10:00:52",
+    "callDuration": 45,
+    "chargedDuration": "60",
+    "terminationCode": "200",
+    "terminationReason": "ok",
+    "cost": "0.0300",
+    "rate": "0.0300",
+    "baseCost": "0.0300",
+    "billPeriod": "60+60",
+    "voiceFileId": "f.mp3",
+    "feedbackValue": "-1",
     "calledInfo": "spring",
 }
 
@@ -27,10 +40,12 @@ def test_snake() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("2022-02-18 10:00:00", "2022-02-18 02:00:00+00:00"),
-     ("2022-02-18T10:00:00+08:00", "2022-02-18 02:00:00+00:00"),
-     ("2022-02-18T02:00:00Z", "2022-02-18 02:00:00+00:00"),
-     ("2022/02/18 10:00:00", "2022-02-18 02:00:00+00:00")],
+    [
+        ("2022-02-18 10:00:00", "2022-02-18 02:00:00+00:00"),
+        ("2022-02-18T10:00:00+08:00", "2022-02-18 02:00:00+00:00"),
+        ("2022-02-18T02:00:00Z", "2022-02-18 02:00:00+00:00"),
+        ("2022/02/18 10:00:00", "2022-02-18 02:00:00+00:00"),
+    ],
 )
 def test_times_both_formats(text: str, expected: str) -> None:
     assert str(parse_time(text)) == expected
@@ -56,7 +71,8 @@ def test_record_frame_dtypes() -> None:
     frame = record_frame([RAW, {**RAW, "voiceId": "2", "terminationCode": "480", "cost": ""}])
     assert list(frame["voice_id"]) == ["2203031134011000001", "2"]
     assert str(frame["submit_time"].dtype) == "datetime64[ns, UTC]" or "UTC" in str(
-        frame["submit_time"].dtype)
+        frame["submit_time"].dtype
+    )
     assert frame["answered"].tolist() == [True, False]
     assert frame["cost"].isna().tolist() == [False, True]
     assert frame["call_duration"].dtype == "Int64"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import random
 import threading
@@ -16,8 +15,14 @@ import pytest
 import itnivoice_nb as iv
 from itnivoice_nb.outcomes import OUTCOMES, SEND_COLUMNS
 
-MSG = iv.VoiceMessage(app_id="4luaKsL2", file_id="f.mp3", display_num="1008122211",
-                      max_duration=50, loop_count=2, called_info="spring")
+MSG = iv.VoiceMessage(
+    app_id="4luaKsL2",
+    file_id="f.mp3",
+    display_num="1008122211",
+    max_duration=50,
+    loop_count=2,
+    called_info="spring",
+)
 FAST = iv.RetryPolicy(max_attempts=3, backoff=0.01, max_backoff=0.02)
 
 
@@ -34,8 +39,11 @@ def frame(n: int, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     index = rng.permutation(np.arange(1000, 1000 + n))
     return pd.DataFrame(
-        {"phone": ["+" + x[:2] + " " + x[2:] for x in nums],
-         "segment": rng.choice(["a", "b", "c"], size=n), "amount": np.arange(n) * 1.5},
+        {
+            "phone": ["+" + x[:2] + " " + x[2:] for x in nums],
+            "segment": rng.choice(["a", "b", "c"], size=n),
+            "amount": np.arange(n) * 1.5,
+        },
         index=pd.Index(index, name="row"),
     )
 
@@ -50,8 +58,10 @@ def sent_numbers(sb: iv.Sandbox) -> list[str]:
 
 def test_end_to_end_every_number_once_rows_line_up(tmp_path: Path) -> None:
     df = frame(1000)
-    messy = pd.DataFrame({"phone": ["12", "call me", None, df["phone"].iloc[5]],
-                          "segment": "x", "amount": 0.0}, index=pd.Index([1, 2, 3, 4], name="row"))
+    messy = pd.DataFrame(
+        {"phone": ["12", "call me", None, df["phone"].iloc[5]], "segment": "x", "amount": 0.0},
+        index=pd.Index([1, 2, 3, 4], name="row"),
+    )
     df = pd.concat([df, messy])
     before = df.copy()
     with iv.Sandbox(seed=3, reject_share=0.1) as sb:
@@ -62,8 +72,12 @@ def test_end_to_end_every_number_once_rows_line_up(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(df, before)  # input not mutated
     assert res.index.equals(df.index)
     pd.testing.assert_frame_equal(res[["phone", "segment", "amount"]], df)
-    assert list(res.columns[-len(SEND_COLUMNS):]) == list(SEND_COLUMNS)
-    assert sorted(got) == sorted(set(got)) == sorted(res.loc[res["valid"] & ~res["duplicate"], "number"])
+    assert list(res.columns[-len(SEND_COLUMNS) :]) == list(SEND_COLUMNS)
+    assert (
+        sorted(got)
+        == sorted(set(got))
+        == sorted(res.loc[res["valid"] & ~res["duplicate"], "number"])
+    )
     assert max(sizes) <= 200 and len(sizes) == 5
     assert max(charges.values()) == 1
     counts = res["outcome"].value_counts()
@@ -85,8 +99,14 @@ def test_end_to_end_every_number_once_rows_line_up(tmp_path: Path) -> None:
 
 def test_dry_run_makes_no_request(tmp_path: Path) -> None:
     with iv.Sandbox() as sb:
-        res = iv.send(frame(450), MSG, client=sb.client(), dry_run=True, progress=False,
-                      journal=tmp_path / "j.sqlite")
+        res = iv.send(
+            frame(450),
+            MSG,
+            client=sb.client(),
+            dry_run=True,
+            progress=False,
+            journal=tmp_path / "j.sqlite",
+        )
         assert sb.requests == []
     assert (res["outcome"] == "not_sent").all()
     assert res.attrs["requests"] == 3
@@ -101,7 +121,9 @@ def test_dry_run_needs_no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(res) == 3
 
 
-def test_rerun_sends_nothing_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_rerun_sends_nothing_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     df = frame(500)
     with iv.Sandbox() as sb:
         first = iv.send(df, MSG, client=sb.client(), journal=tmp_path / "j", progress=False)
@@ -113,8 +135,14 @@ def test_rerun_sends_nothing_and_says_so(tmp_path: Path, capsys: pytest.CaptureF
         assert "sent already" in out and "campaign=" in out
         pd.testing.assert_frame_equal(first, again)
         # a new label is a new campaign: sent again, on purpose
-        iv.send(df, MSG, client=sb.client(), journal=tmp_path / "j", progress=False,
-                campaign="second wave")
+        iv.send(
+            df,
+            MSG,
+            client=sb.client(),
+            journal=tmp_path / "j",
+            progress=False,
+            campaign="second wave",
+        )
         assert len(sb.requests) == 2 * n
         assert sb.max_charges() == 2
 
@@ -133,8 +161,15 @@ def test_concurrency_gives_the_same_results_as_sequential(tmp_path: Path) -> Non
     results = []
     for conc in (1, 8):
         with iv.Sandbox(seed=5, latency=0.01) as sb:
-            res = iv.send(df, MSG, client=sb.client(), journal=tmp_path / f"j{conc}",
-                          progress=False, concurrency=conc, batch_size=100)
+            res = iv.send(
+                df,
+                MSG,
+                client=sb.client(),
+                journal=tmp_path / f"j{conc}",
+                progress=False,
+                concurrency=conc,
+                batch_size=100,
+            )
         results.append(res.drop(columns=["voice_id", "sent_at"]))
     pd.testing.assert_frame_equal(results[0], results[1])
     assert results[0]["batch"].max() == 30
@@ -142,15 +177,26 @@ def test_concurrency_gives_the_same_results_as_sequential(tmp_path: Path) -> Non
 
 def test_batch_size_is_capped_at_200(tmp_path: Path) -> None:
     with iv.Sandbox() as sb:
-        iv.send(frame(450), MSG, client=sb.client(), journal=tmp_path / "j", batch_size=500,
-                progress=False)
+        iv.send(
+            frame(450),
+            MSG,
+            client=sb.client(),
+            journal=tmp_path / "j",
+            batch_size=500,
+            progress=False,
+        )
         assert sorted(r.callees for r in sb.requests) == [50, 200, 200]
 
 
-@pytest.mark.parametrize(("bad", "kw"), [
-    ("batch_size", {"batch_size": 0}), ("concurrency", {"concurrency": 0}),
-    ("message", {"message": {"app_id": "x"}}), ("rate_limit", {"rate_limit": -1}),
-])
+@pytest.mark.parametrize(
+    ("bad", "kw"),
+    [
+        ("batch_size", {"batch_size": 0}),
+        ("concurrency", {"concurrency": 0}),
+        ("message", {"message": {"app_id": "x"}}),
+        ("rate_limit", {"rate_limit": -1}),
+    ],
+)
 def test_bad_arguments_are_clear(bad: str, kw: dict[str, object], tmp_path: Path) -> None:
     args: dict[str, object] = {"message": MSG, "journal": tmp_path / "j", "progress": False}
     args.update(kw)
@@ -165,8 +211,13 @@ def test_missing_column_is_clear(tmp_path: Path) -> None:
 
 def test_empty_frame(tmp_path: Path) -> None:
     with iv.Sandbox() as sb:
-        res = iv.send(pd.DataFrame({"phone": []}), MSG, client=sb.client(),
-                      journal=tmp_path / "j", progress=False)
+        res = iv.send(
+            pd.DataFrame({"phone": []}),
+            MSG,
+            client=sb.client(),
+            journal=tmp_path / "j",
+            progress=False,
+        )
         assert sb.requests == []
     assert res.empty and "outcome" in res.columns
 
@@ -175,19 +226,30 @@ def test_balance_runs_out_then_resume_after_top_up(tmp_path: Path) -> None:
     df = frame(1000)
     with iv.Sandbox(balance=4.5, price=0.01, reject_share=0.0) as sb:
         with pytest.raises(iv.SendStopped, match="-10") as info:
-            iv.send(df, MSG, client=sb.client(), journal=tmp_path / "j", progress=False,
-                    concurrency=1, retry=FAST)
+            iv.send(
+                df,
+                MSG,
+                client=sb.client(),
+                journal=tmp_path / "j",
+                progress=False,
+                concurrency=1,
+                retry=FAST,
+            )
         res = info.value.results
         assert isinstance(info.value.cause, iv.InsufficientBalanceError)
         counts = res["outcome"].value_counts()
         assert counts["submitted"] == 400 and counts["failed"] == 200
         assert counts["not_sent"] == 400
-        assert res.loc[res["outcome"] == "not_sent", "outcome_reason"].str.contains(
-            "stopped first").all()
+        assert (
+            res.loc[res["outcome"] == "not_sent", "outcome_reason"]
+            .str.contains("stopped first")
+            .all()
+        )
         assert "Top up" in str(info.value)
         sb.balance = 100.0
-        done = iv.send(df, MSG, client=sb.client(), journal=tmp_path / "j", progress=False,
-                       retry=FAST)
+        done = iv.send(
+            df, MSG, client=sb.client(), journal=tmp_path / "j", progress=False, retry=FAST
+        )
         assert (done["outcome"] == "submitted").all()
         assert sb.max_charges() == 1 and sb.charged_total() == 1000
 
@@ -197,8 +259,14 @@ def test_authentication_error_stops_everything(tmp_path: Path, secret: str) -> N
     with iv.Sandbox() as sb:
         client = iv.VoiceClient(api_key=sb.api_key, api_secret=secret, base_url=sb.base_url)
         with pytest.raises(iv.SendStopped) as info:
-            iv.send(frame(1000), MSG, client=client, journal=tmp_path / "j", progress=False,
-                    concurrency=1)
+            iv.send(
+                frame(1000),
+                MSG,
+                client=client,
+                journal=tmp_path / "j",
+                progress=False,
+                concurrency=1,
+            )
         assert len(sb.requests) == 1
     res = info.value.results
     assert res["outcome"].value_counts()["failed"] == 200
@@ -212,8 +280,9 @@ def test_secret_never_in_results_journal_logs_or_progress(
     caplog.set_level(logging.DEBUG)
     secret = "Sup3rS3cretValue"
     with iv.Sandbox(api_secret=secret) as sb:
-        res = iv.send(frame(300), MSG, client=sb.client(), journal=tmp_path / "j.sqlite",
-                      progress=True)
+        res = iv.send(
+            frame(300), MSG, client=sb.client(), journal=tmp_path / "j.sqlite", progress=True
+        )
         signs = {r.headers.get("Sign") for r in sb.requests}
     out = capsys.readouterr()
     text = out.out + out.err + caplog.text + repr(res) + repr(res.attrs) + res.to_csv()
@@ -232,7 +301,9 @@ def test_journal_false_warns_but_works() -> None:
     assert (res["outcome"].isin(["submitted", "rejected"])).all()
 
 
-def test_default_journal_in_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_journal_in_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     with iv.Sandbox() as sb:
         res = iv.send(frame(5), MSG, client=sb.client(), progress=False)
@@ -242,8 +313,16 @@ def test_default_journal_in_working_directory(tmp_path: Path, monkeypatch: pytes
 
 def test_rate_limit_spaces_requests(tmp_path: Path) -> None:
     with iv.Sandbox() as sb:
-        iv.send(frame(1000), MSG, client=sb.client(), journal=tmp_path / "j", progress=False,
-                batch_size=100, rate_limit=20.0, concurrency=4)
+        iv.send(
+            frame(1000),
+            MSG,
+            client=sb.client(),
+            journal=tmp_path / "j",
+            progress=False,
+            batch_size=100,
+            rate_limit=20.0,
+            concurrency=4,
+        )
         stamps = sorted(r.received for r in sb.requests)
     assert len(stamps) == 10
     assert stamps[-1] - stamps[0] >= 9 / 20.0 * 0.9
@@ -265,15 +344,24 @@ def test_cancel_event_stops_and_resume_finishes(tmp_path: Path) -> None:
         timer = threading.Timer(0.4, cancel.set)
         timer.start()
         with pytest.raises(iv.SendInterrupted) as info:
-            iv.send(df, MSG, client=sb.client(), journal=tmp_path / "j", progress=False,
-                    batch_size=50, concurrency=2, cancel=cancel)
+            iv.send(
+                df,
+                MSG,
+                client=sb.client(),
+                journal=tmp_path / "j",
+                progress=False,
+                batch_size=50,
+                concurrency=2,
+                cancel=cancel,
+            )
         res = info.value.results
         counts = res["outcome"].value_counts()
         assert counts["not_sent"] > 0 and counts["submitted"] + counts["rejected"] > 0
         assert counts.sum() == len(df)
         n_before = len(sb.requests)
-        done = iv.send(df, MSG, client=sb.client(), journal=tmp_path / "j", progress=False,
-                       batch_size=50)
+        done = iv.send(
+            df, MSG, client=sb.client(), journal=tmp_path / "j", progress=False, batch_size=50
+        )
         assert sb.max_charges() == 1
         assert len(sb.requests) == 80
         assert n_before < 80
@@ -288,12 +376,18 @@ def test_keyboard_interrupt_in_main_thread(tmp_path: Path) -> None:
         timer = threading.Timer(0.3, _thread.interrupt_main)
         timer.start()
         with pytest.raises(iv.SendInterrupted) as info:
-            iv.send(df, MSG, client=sb.client(), journal=tmp_path / "j", progress=False,
-                    batch_size=50, concurrency=2)
+            iv.send(
+                df,
+                MSG,
+                client=sb.client(),
+                journal=tmp_path / "j",
+                progress=False,
+                batch_size=50,
+                concurrency=2,
+            )
         counts = info.value.results["outcome"].value_counts()
         assert counts.sum() == 4000 and counts["not_sent"] > 0
-        iv.send(df, MSG, client=sb.client(), journal=tmp_path / "j", progress=False,
-                batch_size=50)
+        iv.send(df, MSG, client=sb.client(), journal=tmp_path / "j", progress=False, batch_size=50)
         sent = sent_numbers(sb)
         assert sb.max_charges() == 1 and len(sent) == len(set(sent)) == 4000
 
@@ -309,15 +403,18 @@ def test_results_from_journal_match_what_was_recorded(tmp_path: Path) -> None:
     from itnivoice_nb import journal as j
 
     with iv.Sandbox(seed=9, reject_share=0.2) as sb:
-        res = iv.send(frame(300), MSG, client=sb.client(), journal=tmp_path / "j.sqlite",
-                      progress=False)
+        res = iv.send(
+            frame(300), MSG, client=sb.client(), journal=tmp_path / "j.sqlite", progress=False
+        )
     book = j.Journal(tmp_path / "j.sqlite")
     batches = book.batches(res.attrs["campaign"])
     assert [b.state for b in batches] == ["answered", "answered"]
     import json
 
     recorded = {d["callee"]: d for b in batches for d in json.loads(b.response or "")["data"]}
-    for number, voice, code in res[["number", "voice_id", "termination_code"]].itertuples(index=False):
+    for number, voice, code in res[["number", "voice_id", "termination_code"]].itertuples(
+        index=False
+    ):
         assert recorded[number]["voiceId"] == voice
         assert recorded[number]["terminationCode"] == code
 
@@ -325,8 +422,14 @@ def test_results_from_journal_match_what_was_recorded(tmp_path: Path) -> None:
 def test_check_balance_stops_before_sending(tmp_path: Path) -> None:
     with iv.Sandbox(balance=0.0) as sb:
         with pytest.raises(iv.SendStopped, match="balance") as info:
-            iv.send(frame(10), MSG, client=sb.client(), journal=tmp_path / "j", progress=False,
-                    check_balance=True)
+            iv.send(
+                frame(10),
+                MSG,
+                client=sb.client(),
+                journal=tmp_path / "j",
+                progress=False,
+                check_balance=True,
+            )
         assert [r.endpoint for r in sb.requests] == ["getBalance"]
     assert (info.value.results["outcome"] == "not_sent").all()
 
@@ -334,8 +437,9 @@ def test_check_balance_stops_before_sending(tmp_path: Path) -> None:
 def test_default_region_and_strict_flow_through(tmp_path: Path) -> None:
     df = pd.DataFrame({"phone": ["08563214120", "(856) 321-4120"]})
     with iv.Sandbox(reject_share=0) as sb:
-        res = iv.send(df, MSG, client=sb.client(), journal=tmp_path / "j", progress=False,
-                      default_region="IN")
+        res = iv.send(
+            df, MSG, client=sb.client(), journal=tmp_path / "j", progress=False, default_region="IN"
+        )
     assert res["number"].tolist()[0] == "918563214120"
 
 
@@ -345,5 +449,3 @@ def test_time_per_run_is_bounded() -> None:
     with iv.Sandbox() as sb:
         iv.send(frame(4000), MSG, client=sb.client(), journal=None, progress=False)
     assert time.perf_counter() - t0 < 30
-
-
