@@ -41,6 +41,17 @@ from .errors import (
 from .message import VoiceMessage
 from .numbers import mask_number, normalize_number, prepare
 from .outcomes import OUTCOME_COLORS, OUTCOME_MEANINGS, OUTCOMES
+from .plots import (
+    plot_by_country,
+    plot_call_results,
+    plot_cost,
+    plot_durations,
+    plot_failure_reasons,
+    plot_outcomes,
+    plot_timeline,
+    report,
+)
+from .reporting import has_call_records, save_report, style_summary, styled, summary
 from .sandbox import Sandbox
 from .send import RetryPolicy, send
 from .signing import sign, signed_headers
@@ -79,10 +90,23 @@ __all__ = [
     "VoiceMessage",
     "__version__",
     "call_outcomes",
+    "has_call_records",
     "mask_number",
     "normalize_number",
+    "plot_by_country",
+    "plot_call_results",
+    "plot_cost",
+    "plot_durations",
+    "plot_failure_reasons",
+    "plot_outcomes",
+    "plot_timeline",
     "prepare",
+    "report",
+    "save_report",
     "send",
     "sign",
     "signed_headers",
+    "style_summary",
+    "styled",
+    "summary",
 ]

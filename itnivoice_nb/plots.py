@@ -1,0 +1,773 @@
+"""Matplotlib charts of a results DataFrame: what happened to every number, and why.
+
+Every chart takes ``ax=None``, draws on that Axes (or on a new notebook-width figure) and returns
+the Axes, like seaborn's axes-level functions. Each outcome has one fixed colour in every chart
+(:data:`~itnivoice_nb.outcomes.OUTCOME_COLORS`, colour-blind safe). Bars that are not outcomes
+(unanswered calls, costs) are dark grey. No chart shows a full phone number: any run of 7 or more
+digits in a label is masked to its last 4 digits.
+
+When there is nothing to draw (no rows, nothing sent yet, no call records yet) the Axes says so
+in words instead of raising; a frame that is not a results frame (no ``outcome`` column, or a
+column the chart needs is missing) is a ValueError.
+
+Countries: :func:`plot_by_country` groups numbers by their country calling code, found from the
+distinct 1-3 leading digits with ``phonenumbers.COUNTRY_CODE_TO_REGION_CODE`` (fast on a million
+rows). A code used by one region is labelled with that region (``IN (+91)``); a code shared by
+several (``+1`` of the US, Canada and the Caribbean, ``+7``, ``+44``...) keeps the code as its
+group (``+1 (US/CA/…)``), because telling them apart needs the full number parsed one at a time
+(~30 µs a number). Rows without a number (invalid ones) are left out, and the title says how many.
+
+Example:
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from itnivoice_nb.outcomes import OUTCOME_DTYPE
+    >>> results = pd.DataFrame({
+    ...     "number": ["919812345678", "14165550123", None],
+    ...     "outcome": pd.Series(["submitted", "rejected", "invalid"], dtype=OUTCOME_DTYPE),
+    ...     "outcome_reason": [None, "number in blacklist", "too short: 6 digits"],
+    ... })
+    >>> ax = plot_outcomes(results)
+    >>> [int(bar.get_height()) for bar in ax.patches][:3]
+    [1, 1, 0]
+    >>> [t.get_text() for t in plot_by_country(results).get_yticklabels()]
+    ['+1 (US/CA/…)  n=1', 'IN (+91)  n=1']
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Callable, Hashable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import phonenumbers
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from .outcomes import (
+    FAILED,
+    INVALID,
+    OUTCOME_COLORS,
+    OUTCOMES,
+    REJECTED,
+    SUBMITTED,
+    UNKNOWN,
+)
+from .reporting import (
+    _answered_array,
+    _check_by,
+    _check_results,
+    _count_matrix,
+    _float_array,
+    _group_codes,
+    _mask_text,
+    _message_setting,
+    _outcome_codes,
+    _sip_codes,
+    _text_color,
+    has_call_records,
+)
+
+__all__ = [
+    "NO_RECORDS",
+    "SIP_WORDS",
+    "plot_by_country",
+    "plot_call_results",
+    "plot_cost",
+    "plot_durations",
+    "plot_failure_reasons",
+    "plot_outcomes",
+    "plot_timeline",
+    "report",
+]
+
+FIGSIZE: Final = (9.0, 4.5)
+"""Size of a chart drawn on a new figure: fits a notebook cell."""
+
+NO_ROWS: Final = "no rows"
+NO_RECORDS: Final = "no call records yet — run iv.call_outcomes(results) first"
+NEUTRAL: Final = "#4D4D4D"
+"""Colour of bars that are not an outcome (unanswered calls, costs)."""
+
+FAILURE_OUTCOMES: Final = (REJECTED, FAILED, UNKNOWN, INVALID)
+"""Outcomes whose reasons :func:`plot_failure_reasons` counts."""
+
+SIP_WORDS: Final[dict[str, str]] = {
+    "200": "answered",
+    "400": "bad request",
+    "403": "forbidden",
+    "404": "not found",
+    "408": "timeout",
+    "410": "gone",
+    "480": "no answer",
+    "484": "incomplete number",
+    "486": "busy",
+    "487": "cancelled",
+    "488": "not acceptable",
+    "500": "server error",
+    "502": "bad gateway",
+    "503": "unavailable",
+    "504": "gateway timeout",
+    "600": "busy everywhere",
+    "603": "declined",
+    "604": "does not exist",
+}
+"""Short words for the SIP codes of call records, for chart labels ("486 busy")."""
+
+_AUTO_FREQS: Final = (
+    "1s", "5s", "10s", "30s", "1min", "5min", "10min", "15min", "30min",
+    "1h", "2h", "6h", "12h", "1D", "7D", "30D",
+)  # fmt: skip
+_MAX_BINS: Final = 60
+_LABEL_CHARS: Final = 55
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float] = FIGSIZE) -> Axes:
+    if ax is not None:
+        return ax
+    _, new = plt.subplots(figsize=figsize, layout="constrained")
+    return new
+
+
+def _say(ax: Axes, title: str, message: str) -> Axes:
+    """Leave a chart empty but for ``message`` in its middle."""
+    ax.set_title(title)
+    ax.text(
+        0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes,
+        wrap=True, color="#444444", fontsize=11,
+    )  # fmt: skip
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def _short(text: object, limit: int = _LABEL_CHARS) -> str:
+    """A label for display: masked numbers, at most ``limit`` characters."""
+    masked = _mask_text(text)
+    return masked if len(masked) <= limit else masked[: limit - 1] + "…"
+
+
+def _wrapped(text: object, width: int = 34, lines: int = 2) -> str:
+    """A masked label wrapped to at most ``lines`` lines of ``width`` characters."""
+    return textwrap.fill(
+        _mask_text(text), width=width, max_lines=lines, placeholder="…", break_long_words=True
+    )
+
+
+def _legend_right(ax: Axes, names: Sequence[str], title: str = "outcome") -> None:
+    handles = [Patch(facecolor=OUTCOME_COLORS[name], label=name) for name in names]
+    ax.legend(
+        handles=handles, title=title, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+        frameon=False, fontsize=9,
+    )  # fmt: skip
+
+
+def _keep_top(
+    labels: list[str], counts: np.ndarray, top: int, noun: str, by_size: bool
+) -> tuple[list[str], np.ndarray]:
+    """The ``top`` largest groups (by size, or in their own order) and one "(other ...)" row."""
+    totals = counts.sum(axis=1)
+    order = np.argsort(-totals, kind="stable") if by_size else np.arange(len(labels))
+    if len(labels) > top:
+        keep = np.sort(np.argsort(-totals, kind="stable")[:top])
+        if by_size:
+            keep = keep[np.argsort(-totals[keep], kind="stable")]
+        rest = np.setdiff1d(np.arange(len(labels)), keep)
+        other = counts[rest].sum(axis=0, keepdims=True)
+        return (
+            [labels[i] for i in keep] + [f"(other {len(rest):,} {noun})"],
+            np.vstack([counts[keep], other]),
+        )
+    return [labels[i] for i in order], counts[order]
+
+
+def _stacked_bars(ax: Axes, labels: Sequence[str], counts: np.ndarray) -> None:
+    """One horizontal bar per group, one segment per outcome, the share inside each segment."""
+    totals = counts.sum(axis=1)
+    widest = max(int(totals.max()), 1)
+    y = np.arange(len(labels))
+    left = np.zeros(len(labels))
+    drawn: list[str] = []
+    for j, name in enumerate(OUTCOMES):
+        column = counts[:, j]
+        if not column.any():
+            continue
+        colour = OUTCOME_COLORS[name]
+        bars = ax.barh(
+            y, column, left=left, height=0.7, color=colour, label=name,
+            edgecolor="white", linewidth=0.5,
+        )  # fmt: skip
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(totals > 0, column / np.maximum(totals, 1), 0.0)
+        texts = [
+            f"{s:.0%}" if s >= 0.06 and c / widest >= 0.08 else ""
+            for s, c in zip(share, column, strict=True)
+        ]
+        ax.bar_label(bars, labels=texts, label_type="center", color=_text_color(colour), size=8)
+        left = left + column
+        drawn.append(name)
+    ax.set_yticks(
+        y, [f"{_short(label, 32)}  n={int(t):,}" for label, t in zip(labels, totals, strict=True)]
+    )
+    ax.set_ylim(len(labels) - 0.5, -0.5)  # first group on top
+    ax.set_xlabel("rows")
+    _legend_right(ax, drawn)
+
+
+# --------------------------------------------------------------------------- outcomes
+
+
+def plot_outcomes(
+    results: pd.DataFrame, by: Hashable | None = None, ax: Axes | None = None,
+    *, max_groups: int = 20,
+) -> Axes:  # fmt: skip
+    """Rows per outcome: one bar per outcome, or one stacked bar per value of ``by``.
+
+    Without ``by``: vertical bars in :data:`OUTCOMES` order (zeros included), labelled with the
+    count and share. With ``by``: a horizontal bar per group (missing values are the group
+    ``(missing)``), stacked by outcome with each segment's share of its group written inside;
+    beyond ``max_groups`` groups the smallest are merged into ``(other N groups)``.
+
+    Example:
+        >>> import pandas as pd
+        >>> from itnivoice_nb.outcomes import OUTCOME_DTYPE
+        >>> results = pd.DataFrame({"segment": ["a", "b", "b"],
+        ...     "outcome": pd.Series(["submitted", "submitted", "failed"], dtype=OUTCOME_DTYPE)})
+        >>> ax = plot_outcomes(results, by="segment")
+        >>> ax.get_title()
+        'Outcome per segment (n=3)'
+    """
+    _check_results(results)
+    _check_by(results, by)
+    ax = _axes(ax)
+    n = len(results)
+    title = f"Outcome per {by} (n={n:,})" if by is not None else f"Outcome of every row (n={n:,})"
+    if n == 0:
+        return _say(ax, title, NO_ROWS)
+    outcome = _outcome_codes(results)
+    if by is None:
+        counts = np.bincount(outcome, minlength=len(OUTCOMES))
+        x = np.arange(len(OUTCOMES))
+        bars = ax.bar(
+            x, counts, color=[OUTCOME_COLORS[o] for o in OUTCOMES], edgecolor="white", width=0.7
+        )
+        ax.bar_label(bars, labels=[f"{c:,}\n{c / n:.1%}" for c in counts], padding=2, size=9)
+        ax.set_xticks(x, list(OUTCOMES))
+        ax.set_xlabel("outcome")
+        ax.set_ylabel("rows")
+        ax.margins(y=0.18)
+    else:
+        group, labels = _group_codes(results, by)
+        matrix = _count_matrix(group, outcome, len(labels))
+        kept, matrix = _keep_top([str(v) for v in labels], matrix, max_groups, "groups", False)
+        _stacked_bars(ax, kept, matrix)
+        ax.set_ylabel(str(by))
+    ax.set_title(title)
+    return ax
+
+
+def _reasons(results: pd.DataFrame, mask: np.ndarray, outcome: np.ndarray) -> pd.Series:
+    """Rows per (outcome code, reason) among ``mask``, most common first."""
+    reason = results["outcome_reason"][mask].astype("str")
+    if "invalid_reason" in results.columns:
+        invalid = outcome[mask] == OUTCOMES.index(INVALID)
+        fallback = results["invalid_reason"][mask].astype("str")
+        reason = reason.mask(reason.isna() & invalid, fallback)
+    reason = reason.fillna("(no reason given)")
+    frame = pd.DataFrame({"outcome": outcome[mask], "reason": reason.to_numpy()})
+    counts = frame.groupby(["outcome", "reason"], sort=True).size()
+    # Most common first; ties in outcome order, then alphabetical (a stable sort keeps that).
+    return counts.sort_values(ascending=False, kind="stable")
+
+
+def plot_failure_reasons(results: pd.DataFrame, top: int = 10, ax: Axes | None = None) -> Axes:
+    """The ``top`` most common reasons rows were invalid, rejected, failed or unknown.
+
+    One horizontal bar per (outcome, reason), most common on top, coloured by the outcome (a
+    reason that occurs under two outcomes gets two bars). The reason is ``outcome_reason``, or
+    ``invalid_reason`` for invalid rows without one. Duplicates and unsent rows are not failures
+    and are not counted.
+
+    Example:
+        >>> import pandas as pd
+        >>> from itnivoice_nb.outcomes import OUTCOME_DTYPE
+        >>> results = pd.DataFrame({
+        ...     "outcome": pd.Series(["rejected", "rejected", "invalid"], dtype=OUTCOME_DTYPE),
+        ...     "outcome_reason": ["number in blacklist"] * 2 + ["too short: 6 digits"]})
+        >>> [t.get_text() for t in plot_failure_reasons(results).get_yticklabels()]
+        ['number in blacklist', 'too short: 6 digits']
+    """
+    _check_results(results, ("outcome", "outcome_reason"))
+    if top < 1:
+        raise ValueError(f"top must be at least 1, got {top}")
+    ax = _axes(ax)
+    title = "Why rows were not submitted"
+    if len(results) == 0:
+        return _say(ax, title, NO_ROWS)
+    outcome = _outcome_codes(results)
+    mask = np.isin(outcome, [OUTCOMES.index(o) for o in FAILURE_OUTCOMES])
+    if not mask.any():
+        return _say(ax, title, "no invalid, rejected, failed or unknown rows")
+    counts = _reasons(results, mask, outcome)
+    shown = counts.head(top)
+    names = [OUTCOMES[int(code)] for code, _ in shown.index]
+    values = shown.to_numpy()
+    y = np.arange(len(shown))
+    bars = ax.barh(y, values, height=0.7, color=[OUTCOME_COLORS[o] for o in names])
+    ax.bar_label(bars, labels=[f"{int(v):,}" for v in values], padding=3, size=9)
+    ax.set_yticks(y, [_wrapped(reason) for _, reason in shown.index], size=9)
+    ax.set_ylim(len(shown) - 0.5, -0.5)
+    ax.margins(x=0.12)
+    ax.set_xlabel("rows")
+    ax.set_ylabel("reason")
+    _legend_right(ax, [o for o in FAILURE_OUTCOMES if o in names])
+    ax.set_title(f"{title}\ntop {len(shown)} of {len(counts):,} reasons, {int(mask.sum()):,} rows")
+    return ax
+
+
+# --------------------------------------------------------------------------- countries
+
+
+def _calling_code_label(prefix: str) -> str:
+    """Group label of the numbers starting with ``prefix`` (their first 3 digits)."""
+    for size in (1, 2, 3):
+        head = prefix[:size]
+        if len(head) < size or not head.isdigit():
+            break
+        code = int(head)
+        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code)
+        if not regions:
+            continue
+        if regions == ("001",):
+            return f"+{code} (non-geographic)"
+        if len(regions) == 1:
+            return f"{regions[0]} (+{code})"
+        if code == 1:
+            return "+1 (US/CA/…)"
+        shown = "/".join(regions[:3]) + ("/…" if len(regions) > 3 else "")
+        return f"+{code} ({shown})"
+    return "(unknown calling code)"
+
+
+def plot_by_country(results: pd.DataFrame, top: int = 15, ax: Axes | None = None) -> Axes:
+    """Outcome mix per country calling code: a stacked bar per code, the largest ``top``.
+
+    Numbers are grouped by calling code (see the module docstring): ``IN (+91)`` for a code of
+    one region, ``+1 (US/CA/…)`` for a shared one. Rows without a number (invalid) are left out
+    and counted in the title; codes beyond ``top`` are merged into ``(other N codes)``.
+
+    Example:
+        >>> import pandas as pd
+        >>> from itnivoice_nb.outcomes import OUTCOME_DTYPE
+        >>> results = pd.DataFrame({"number": ["919812345678", None],
+        ...     "outcome": pd.Series(["submitted", "invalid"], dtype=OUTCOME_DTYPE)})
+        >>> plot_by_country(results).get_title().splitlines()[1]
+        '1 row without a number (invalid) not shown'
+    """
+    _check_results(results, ("outcome", "number"))
+    if top < 1:
+        raise ValueError(f"top must be at least 1, got {top}")
+    ax = _axes(ax)
+    title = "Outcome per country calling code"
+    n = len(results)
+    if n == 0:
+        return _say(ax, title, NO_ROWS)
+    outcome = _outcome_codes(results)
+    number = results["number"].astype("str")  # no copy when it is text already
+    present = np.asarray(number.notna())
+    missing = n - int(present.sum())
+    if missing == n:
+        return _say(ax, title, f"no numbers to group: all {n:,} rows are invalid")
+    prefix = number[present].str.lstrip("+").str.slice(0, 3)
+    codes, uniques = pd.factorize(prefix)
+    label_names, label_index = np.unique(
+        [_calling_code_label(str(u)) for u in uniques], return_inverse=True
+    )
+    group = np.asarray(label_index, dtype=np.int64)[codes]
+    matrix = _count_matrix(group, outcome[present], len(label_names))
+    kept, matrix = _keep_top([str(v) for v in label_names], matrix, top, "codes", True)
+    _stacked_bars(ax, kept, matrix)
+    ax.set_ylabel("calling code")
+    note = ""
+    if missing:
+        rows = f"{missing:,} row{'s' if missing != 1 else ''}"
+        note = f"\n{rows} without a number (invalid) not shown"
+    ax.set_title(f"{title} (n={n - missing:,}){note}")
+    return ax
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+def _auto_freq(span: pd.Timedelta) -> str:
+    for freq in _AUTO_FREQS:
+        if span / pd.Timedelta(freq) <= _MAX_BINS:
+            return freq
+    return _AUTO_FREQS[-1]
+
+
+def plot_timeline(results: pd.DataFrame, freq: str | None = None, ax: Axes | None = None) -> Axes:
+    """Rows sent per time bin (``sent_at``, UTC), stacked by outcome.
+
+    ``freq`` is a fixed bin length such as ``"1min"``, ``"1h"`` or ``"1D"``; by default the
+    shortest of 1 s … 30 days that gives at most 60 bins. Rows never sent are not drawn.
+
+    Example:
+        >>> import pandas as pd
+        >>> from itnivoice_nb.outcomes import OUTCOME_DTYPE
+        >>> results = pd.DataFrame({
+        ...     "outcome": pd.Series(["submitted", "failed"], dtype=OUTCOME_DTYPE),
+        ...     "sent_at": pd.to_datetime(["2024-05-01 10:00:00", "2024-05-01 10:00:30"],
+        ...                               utc=True)})
+        >>> plot_timeline(results).get_title()
+        'Rows sent per 1s (n=2)'
+    """
+    _check_results(results, ("outcome", "sent_at"))
+    ax = _axes(ax)
+    title = "Rows sent over time"
+    if len(results) == 0:
+        return _say(ax, title, NO_ROWS)
+    outcome = _outcome_codes(results)
+    sent = pd.to_datetime(results["sent_at"], utc=True)
+    present = np.asarray(sent.notna())
+    if not present.any():
+        return _say(ax, title, "nothing sent yet")
+    times = sent[present]
+    if freq is None:
+        freq = _auto_freq(times.max() - times.min())
+    wrong = f"freq={freq!r} is not a fixed bin length; use e.g. '10s', '1min', '1h' or '1D'"
+    try:
+        offset = pd.tseries.frequencies.to_offset(freq)
+    except (ValueError, TypeError) as error:
+        raise ValueError(wrong) from error
+    if not isinstance(offset, pd.offsets.Tick):  # months, business days... have no fixed length
+        raise ValueError(wrong)
+    width = pd.Timedelta(offset)
+    bins = times.dt.floor(offset)
+    codes, starts = pd.factorize(bins, sort=True)
+    matrix = _count_matrix(np.asarray(codes, dtype=np.int64), outcome[present], len(starts))
+    x = mdates.date2num(pd.DatetimeIndex(starts).tz_convert(None).to_numpy())
+    days = width / pd.Timedelta(days=1)
+    bottom = np.zeros(len(starts))
+    drawn: list[str] = []
+    for j, name in enumerate(OUTCOMES):
+        column = matrix[:, j]
+        if not column.any():
+            continue
+        ax.bar(
+            x, column, width=days, bottom=bottom, align="edge", color=OUTCOME_COLORS[name],
+            label=name, edgecolor="white", linewidth=0.3,
+        )  # fmt: skip
+        bottom = bottom + column
+        drawn.append(name)
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+    first, last = times.min(), times.max()
+    span = f"{first:%Y-%m-%d %H:%M:%S}"
+    if last > first:
+        span += f" to {last:%H:%M:%S}" if last.date() == first.date() else f" to {last:%Y-%m-%d}"
+    ax.set_xlabel(f"sent at, UTC ({span})")
+    ax.set_ylabel("rows sent")
+    _legend_right(ax, drawn)
+    ax.set_title(f"Rows sent per {freq} (n={int(present.sum()):,})")
+    return ax
+
+
+# --------------------------------------------------------------------------- call records
+
+
+def _no_records(results: pd.DataFrame) -> str:
+    """Why there is nothing to draw from call records, in words."""
+    if len(results) == 0:
+        return NO_ROWS
+    status = results["record_status"].dropna() if "record_status" in results.columns else None
+    if status is None or status.empty:
+        return NO_RECORDS
+    counts = ", ".join(f"{c:,} {s}" for s, c in status.astype(str).value_counts().items())
+    return f"no final call records yet ({counts}) — run iv.call_outcomes(results) again later"
+
+
+def _sip_label(code: str, reasons: pd.Series) -> str:
+    if code in SIP_WORDS:
+        return f"{code} {SIP_WORDS[code]}"
+    words = reasons.dropna()
+    if len(words):
+        return _short(f"{code} {words.value_counts().index[0]}", 32)
+    return f"SIP {code}"
+
+
+def plot_call_results(results: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Answered calls and every SIP failure among the calls with a record, as bars.
+
+    Labels name SIP codes in words ("486 busy"); submitted rows whose call has no final record
+    yet are counted in the title. Answered calls are green (the submitted colour), the rest
+    dark grey.
+
+    Example:
+        >>> import pandas as pd
+        >>> from itnivoice_nb.outcomes import OUTCOME_DTYPE
+        >>> results = pd.DataFrame({
+        ...     "outcome": pd.Series(["submitted"] * 3, dtype=OUTCOME_DTYPE),
+        ...     "answered": pd.array([True, False, False], dtype="boolean"),
+        ...     "sip_code": ["200", "486", "486"]})
+        >>> [t.get_text() for t in plot_call_results(results).get_yticklabels()]
+        ['answered', '486 busy']
+    """
+    _check_results(results)
+    ax = _axes(ax)
+    title = "Result of the calls"
+    if not has_call_records(results):
+        return _say(ax, title, _no_records(results))
+    n = len(results)
+    answered = _answered_array(results)
+    sip = _sip_codes(results)
+    answered_col = results["answered"] if "answered" in results.columns else None
+    record = np.zeros(n, dtype=bool)
+    if answered_col is not None:
+        record |= np.asarray(answered_col.notna())
+    if sip is not None:
+        record |= np.asarray(sip.notna())
+    if not record.any():
+        return _say(ax, title, "no final call records yet")
+    failed = record & ~answered
+    if sip is not None:
+        codes = sip[failed].fillna("").to_numpy(dtype=object)
+    else:
+        codes = np.full(int(failed.sum()), "", dtype=object)
+    failures = pd.Series(codes).value_counts()
+    reasons = results["sip_reason"] if "sip_reason" in results.columns else None
+    labels = ["answered"]
+    values = [int(answered[record].sum())]
+    for code, count in failures.items():
+        if code == "" or sip is None:
+            labels.append("not answered (no SIP code)")
+        else:
+            words = pd.Series([], dtype=object)
+            if reasons is not None:
+                words = reasons[failed & np.asarray(sip == code)]
+            labels.append(_sip_label(str(code), words))
+        values.append(int(count))
+    if len(labels) > 13:
+        labels = [*labels[:12], f"(other {len(labels) - 12} SIP codes)"]
+        values = [*values[:12], sum(values[12:])]
+    total = int(record.sum())
+    y = np.arange(len(labels))
+    colours = [OUTCOME_COLORS[SUBMITTED]] + [NEUTRAL] * (len(labels) - 1)
+    bars = ax.barh(y, values, height=0.7, color=colours)
+    ax.bar_label(bars, labels=[f"{v:,} ({v / total:.0%})" for v in values], padding=3, size=9)
+    ax.set_yticks(y, labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.margins(x=0.15)
+    ax.set_xlabel("calls")
+    ax.set_ylabel("call result")
+    pending = int((_outcome_codes(results) == OUTCOMES.index(SUBMITTED))[~record].sum())
+    note = f"\n{pending:,} submitted call{'s' if pending != 1 else ''} without a final record yet"
+    ax.set_title(f"{title} ({total:,} calls with a record)" + (note if pending else ""))
+    return ax
+
+
+def _positive_number(value: object) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number > 0 else None
+
+
+def plot_durations(
+    results: pd.DataFrame, max_duration: float | None = None, ax: Axes | None = None
+) -> Axes:
+    """Histogram of the call duration of answered calls, with a line at ``max_duration``.
+
+    ``max_duration`` defaults to ``results.attrs["message"]["max_duration"]`` when the attrs
+    survived; without either, no line is drawn. Calls bunched at the line were cut off.
+
+    Example:
+        >>> import pandas as pd
+        >>> from itnivoice_nb.outcomes import OUTCOME_DTYPE
+        >>> results = pd.DataFrame({
+        ...     "outcome": pd.Series(["submitted"] * 2, dtype=OUTCOME_DTYPE),
+        ...     "answered": pd.array([True, True], dtype="boolean"),
+        ...     "call_duration": pd.array([12, 50], dtype="Int64")})
+        >>> ax = plot_durations(results, max_duration=50)
+        >>> int(sum(bar.get_height() for bar in ax.patches))
+        2
+    """
+    _check_results(results)
+    ax = _axes(ax)
+    title = "Call duration of answered calls"
+    if not has_call_records(results):
+        return _say(ax, title, _no_records(results))
+    duration = _float_array(results.get("call_duration"), len(results))
+    values = duration[_answered_array(results) & ~np.isnan(duration)]
+    if len(values) == 0:
+        return _say(ax, title, "no answered calls with a duration yet")
+    limit = _positive_number(max_duration)
+    if max_duration is not None and limit is None:
+        raise ValueError(f"max_duration must be a positive number of seconds, got {max_duration!r}")
+    if limit is None:
+        limit = _positive_number(_message_setting(results, "max_duration"))
+    highest = max(float(values.max()), limit or 0.0)
+    step = max(1, math.ceil((highest + 1) / 60))
+    # bars centred on 0, step, 2*step...; the last one holds the longest call
+    bins = np.arange(math.floor(highest / step + 0.5) + 2) * step - step / 2
+    ax.hist(
+        values,
+        bins=bins.tolist(),
+        color=OUTCOME_COLORS[SUBMITTED],
+        edgecolor="white",
+        linewidth=0.4,
+    )
+    if limit is not None:
+        label = f"max_duration {limit:g} s"
+        loops = _positive_number(_message_setting(results, "loop_count"))
+        if loops is not None:
+            label += f" (audio played up to {loops:g}×)"
+        ax.axvline(limit, color="black", linestyle="--", linewidth=1.5, label=label)
+        ax.legend(loc="upper center", frameon=False, fontsize=9)
+    ax.set_xlabel("call duration (s)")
+    ax.set_ylabel("answered calls")
+    ax.set_title(f"{title}\nn={len(values):,}, median {np.median(values):g} s")
+    return ax
+
+
+def plot_cost(
+    results: pd.DataFrame, by: Hashable | None = None, ax: Axes | None = None,
+    *, max_groups: int = 20,
+) -> Axes:  # fmt: skip
+    """Total ``cost`` of the calls, overall or per value of ``by``, as horizontal bars.
+
+    Missing ``by`` values are the group ``(missing)``. Costs in several currencies are never
+    added together: each (group, currency) gets its own bar.
+
+    Example:
+        >>> import pandas as pd
+        >>> from itnivoice_nb.outcomes import OUTCOME_DTYPE
+        >>> results = pd.DataFrame({
+        ...     "outcome": pd.Series(["submitted"] * 2, dtype=OUTCOME_DTYPE),
+        ...     "cost": pd.array([0.5, 0.25], dtype="Float64"), "currency": ["USD", "USD"]})
+        >>> float(plot_cost(results).patches[0].get_width())
+        0.75
+    """
+    _check_results(results)
+    _check_by(results, by)
+    ax = _axes(ax)
+    title = "Cost of the calls" + (f" per {by}" if by is not None else "")
+    if not has_call_records(results):
+        return _say(ax, title, _no_records(results))
+    n = len(results)
+    cost = _float_array(results.get("cost"), n)
+    charged = ~np.isnan(cost)
+    if not charged.any():
+        return _say(ax, title, "no cost recorded yet")
+    group, names = _group_codes(results, by)
+    labels = [_short(v, 32) for v in names] if by is not None else ["all calls"]
+    currencies: list[str] = []
+    if "currency" in results.columns:
+        currency = results["currency"].astype("str").where(charged)
+        currency_codes, found = pd.factorize(currency.fillna("?").where(charged))
+        currency_codes = np.where(charged, currency_codes, 0)
+        currencies = [str(c) for c in found]
+        if len(currencies) > 1:
+            group = group * len(currencies) + np.asarray(currency_codes, dtype=np.int64)
+            labels = [f"{g} · {c}" for g in labels for c in currencies]
+    totals = np.bincount(group, weights=np.nan_to_num(cost), minlength=len(labels))
+    if len(currencies) > 1:  # a (group, currency) pair with no row is not a bar
+        rows = np.bincount(group, minlength=len(labels))
+        labels = [label for label, r in zip(labels, rows, strict=True) if r]
+        totals = totals[rows > 0]
+    if len(labels) > max_groups:
+        order = np.argsort(-totals, kind="stable")
+        keep, rest = np.sort(order[:max_groups]), order[max_groups:]
+        labels = [labels[i] for i in keep] + [f"(other {len(rest):,} groups)"]
+        totals = np.append(totals[keep], totals[rest].sum())
+    unit = currencies[0] if len(currencies) == 1 else ""
+    y = np.arange(len(labels))
+    bars = ax.barh(y, totals, height=0.6, color=NEUTRAL)
+    texts = [f"{t:,.2f} {unit}".rstrip() for t in totals]
+    ax.bar_label(bars, labels=texts, padding=3, size=9)
+    ax.set_yticks(y, labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.margins(x=0.18)
+    ax.set_xlabel(f"cost ({unit})" if unit else "cost")
+    ax.set_ylabel(str(by) if by is not None else "")
+    calls = f"{int(charged.sum()):,} call{'s' if charged.sum() != 1 else ''}"
+    if len(currencies) > 1:
+        ax.set_title(f"{title} over {calls} (in {', '.join(currencies)}; never added up)")
+    else:
+        ax.set_title(f"{title}: {cost[charged].sum():,.2f} {unit} over {calls}".replace("  ", " "))
+    return ax
+
+
+# --------------------------------------------------------------------------- the quick look
+
+
+def report(results: pd.DataFrame, by: Hashable | None = None) -> Figure:
+    """One figure for a quick look: outcomes, failure reasons, countries, timeline, and (with
+    call records) call results and durations.
+
+    The figure is not registered with pyplot, so a notebook shows it once, as the cell's value;
+    in a script use ``fig.savefig(...)`` or :func:`itnivoice_nb.save_report`.
+
+    Example:
+        >>> import pandas as pd
+        >>> from itnivoice_nb.outcomes import OUTCOME_DTYPE
+        >>> results = pd.DataFrame({"outcome": pd.Series(["submitted"], dtype=OUTCOME_DTYPE)})
+        >>> len(report(results).axes)
+        4
+    """
+    _check_results(results)
+    _check_by(results, by)
+    records = has_call_records(results)
+    nrows = 3 if records else 2
+    figure = Figure(figsize=(14.0, 4.6 * nrows), layout="constrained")
+    axes = figure.subplots(nrows, 2, squeeze=False)
+    panels: list[tuple[Callable[..., Axes], tuple[str, ...], dict[str, Any], str]] = [
+        (plot_outcomes, ("outcome",), {"by": by}, "Outcome of every row"),
+        (plot_failure_reasons, ("outcome_reason",), {}, "Why rows were not submitted"),
+        (plot_by_country, ("number",), {}, "Outcome per country calling code"),
+        (plot_timeline, ("sent_at",), {}, "Rows sent over time"),
+    ]
+    if records:
+        panels += [
+            (plot_call_results, (), {}, "Result of the calls"),
+            (plot_durations, (), {}, "Call duration of answered calls"),
+        ]
+    for (draw, needs, kwargs, title), ax in zip(panels, axes.flat, strict=False):
+        absent = [c for c in needs if c not in results.columns]
+        if absent:
+            _say(ax, title, f"no {', '.join(absent)} column in results")
+        else:
+            draw(results, ax=ax, **kwargs)
+    for ax in axes.flat:  # one outcome legend for the whole figure, not one per chart
+        legend = ax.get_legend()
+        if legend is not None and legend.get_title().get_text() == "outcome":
+            legend.remove()
+    figure.legend(
+        handles=[Patch(facecolor=OUTCOME_COLORS[o], label=o) for o in OUTCOMES],
+        loc="outside lower center", ncols=len(OUTCOMES), frameon=False, title=None,
+    )  # fmt: skip
+    attrs = results.attrs if isinstance(results.attrs, dict) else {}
+    campaign = attrs.get("label") or (
+        f"#{str(attrs['campaign'])[:8]}" if attrs.get("campaign") else None
+    )
+    heading = "Voice campaign" + (f" {_short(str(campaign), 60)}" if campaign else "")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    sub = f"{len(results):,} rows · drawn {stamp}"
+    if not records:
+        sub += " · " + NO_RECORDS
+    figure.suptitle(f"{heading}\n{sub}", fontsize=13)
+    return figure
