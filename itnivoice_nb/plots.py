@@ -72,6 +72,7 @@ from .reporting import (
     _outcome_codes,
     _sip_codes,
     _text_color,
+    campaign_name,
     has_call_records,
 )
 
@@ -760,11 +761,8 @@ def report(results: pd.DataFrame, by: Hashable | None = None) -> Figure:
         handles=[Patch(facecolor=OUTCOME_COLORS[o], label=o) for o in OUTCOMES],
         loc="outside lower center", ncols=len(OUTCOMES), frameon=False, title=None,
     )  # fmt: skip
-    attrs = results.attrs if isinstance(results.attrs, dict) else {}
-    campaign = attrs.get("label") or (
-        f"#{str(attrs['campaign'])[:8]}" if attrs.get("campaign") else None
-    )
-    heading = "Voice campaign" + (f" {_short(str(campaign), 60)}" if campaign else "")
+    campaign = campaign_name(results)
+    heading = "Voice campaign" + (f" {_short(campaign, 60)}" if campaign else "")
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     sub = f"{len(results):,} rows · drawn {stamp}"
     if not records:

@@ -238,6 +238,14 @@ def _message_setting(results: pd.DataFrame, key: str) -> Any:
 # --------------------------------------------------------------------------- summary
 
 
+def campaign_name(results: pd.DataFrame) -> str | None:
+    """The campaign's label, else ``#`` and the start of its id, from ``results.attrs``."""
+    attrs = results.attrs if isinstance(results.attrs, dict) else {}
+    if attrs.get("label"):
+        return str(attrs["label"])
+    return f"#{str(attrs['campaign'])[:8]}" if attrs.get("campaign") else None
+
+
 def summary(results: pd.DataFrame, by: Hashable | None = None) -> pd.DataFrame:
     """Count and share of every outcome, overall or per value of a column, with a total row.
 
@@ -465,7 +473,7 @@ def _counts_sentence(results: pd.DataFrame) -> str:
 
 
 def _html_page(results: pd.DataFrame, by: Hashable | None, png: bytes) -> str:
-    campaign = results.attrs.get("campaign") if isinstance(results.attrs, dict) else None
+    campaign = campaign_name(results)
     title = "Voice campaign report" + (f": {campaign}" if campaign else "")
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     table = style_summary(summary(results, by=by)).to_html()

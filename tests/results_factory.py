@@ -178,7 +178,8 @@ def make_results(n: int, seed: int = 0, with_records: bool = False) -> pd.DataFr
         frame = _add_records(frame, rng, submitted, sent_at)
     frame.attrs = {
         "message": {"max_duration": MAX_DURATION, "loop_count": LOOP_COUNT},
-        "campaign": "synthetic spring promo",
+        "campaign": "3f9a1c2b4d5e6f7a8b9c0d1e",
+        "label": "synthetic spring promo",
     }
     return frame
 
