@@ -1,0 +1,182 @@
+"""The command line: demo, sandbox and send, as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import itnivoice_nb as iv
+from itnivoice_nb.cli import main
+
+ROOT = Path(__file__).parents[1]
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "itnivoice_nb", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_demo_prints_counts_and_writes_results(tmp_path: Path) -> None:
+    out = run("demo", "--output-dir", str(tmp_path / "demo"), "--no-progress")
+    assert out.returncode == 0, out.stderr
+    assert "sendGroup requests" in out.stdout
+    for outcome in iv.OUTCOMES:
+        assert outcome in out.stdout
+    results = pd.read_csv(tmp_path / "demo" / "results.csv", dtype=str)
+    assert len(results) == 100
+    assert {"submitted", "invalid", "duplicate"} <= set(results["outcome"])
+    # no full phone number and no secret in what the demo prints
+    assert "sandbox-secret" not in out.stdout + out.stderr
+
+
+def test_send_against_a_sandbox_with_environment_credentials(tmp_path: Path) -> None:
+    csv = tmp_path / "people.csv"
+    pd.DataFrame(
+        {"mobile": ["+91 85632 14120", "0044 20 7946 0958", "12"], "name": list("abc")}
+    ).to_csv(csv, index=False)
+    with iv.Sandbox(api_key="cli-key", api_secret="cli-secret", reject_share=0) as sb:
+        env = {
+            "ITNIOTECH_API_KEY": "cli-key",
+            "ITNIOTECH_API_SECRET": "cli-secret",
+            "ITNIOTECH_BASE_URL": sb.base_url,
+        }
+        out = run(
+            "send",
+            str(csv),
+            "--column",
+            "mobile",
+            "--app-id",
+            "4luaKsL2",
+            "--file-id",
+            "f.mp3",
+            "--max-duration",
+            "30",
+            "--journal",
+            str(tmp_path / "j.sqlite"),
+            "--output",
+            str(tmp_path / "res.csv"),
+            "--no-progress",
+            env=env,
+        )
+        assert out.returncode == 0, out.stderr
+        assert len(sb.requests) == 1
+    res = pd.read_csv(tmp_path / "res.csv", dtype=str)
+    assert res["outcome"].tolist() == ["submitted", "submitted", "invalid"]
+    assert "cli-secret" not in out.stdout + out.stderr
+
+
+def test_send_dry_run_needs_no_credentials(tmp_path: Path) -> None:
+    csv = tmp_path / "p.csv"
+    pd.DataFrame({"phone": ["918563214120"]}).to_csv(csv, index=False)
+    env = {"ITNIOTECH_API_KEY": "", "ITNIOTECH_API_SECRET": ""}
+    out = run(
+        "send",
+        str(csv),
+        "--app-id",
+        "a",
+        "--file-id",
+        "f.mp3",
+        "--dry-run",
+        "--output",
+        str(tmp_path / "r.csv"),
+        "--no-progress",
+        env=env,
+    )
+    assert out.returncode == 0, out.stderr
+    assert pd.read_csv(tmp_path / "r.csv")["outcome"].tolist() == ["not_sent"]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["send", "x.csv"], "required: --app-id, --file-id"),
+        (["send", "missing.csv", "--app-id", "a", "--file-id", "f"], "not found"),
+        (["send", "README.md", "--app-id", "a", "--file-id", "f"], "unknown file type"),
+        (["send", "x.csv", "--app-id", "a", "--file-id", "f", "--loop-count", "x"], "invalid int"),
+        (["bogus"], "invalid choice"),
+    ],
+)
+def test_bad_options_give_one_line_errors(args: list[str], fragment: str) -> None:
+    out = run(*args)
+    assert out.returncode != 0
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in out.stderr
+
+
+def test_bad_message_field_is_one_line(tmp_path: Path) -> None:
+    csv = tmp_path / "p.csv"
+    pd.DataFrame({"phone": ["918563214120"]}).to_csv(csv, index=False)
+    out = run("send", str(csv), "--app-id", "a", "--file-id", "f", "--loop-count", "7", "--dry-run")
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == [
+        "itnivoice: error: loop_count: 7 is out of range; allowed: a whole number from 1 to 3 "
+        "or None"
+    ]
+
+
+def test_help_documents_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["send", "--help"])
+    text = capsys.readouterr().out
+    for option in (
+        "--column",
+        "--app-id",
+        "--file-id",
+        "--display-num",
+        "--max-duration",
+        "--loop-count",
+        "--called-info",
+        "--default-region",
+        "--strict",
+        "--batch-size",
+        "--dry-run",
+        "--journal",
+        "--campaign",
+        "--resend-unknown",
+        "--concurrency",
+        "--rate-limit",
+        "--check-balance",
+        "--output",
+    ):
+        assert option in text
+
+
+def test_sandbox_command_prints_url_and_serves() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "itnivoice_nb", "sandbox", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(3)]
+        assert any(f"http://127.0.0.1:{port}/voice" in line for line in lines)
+        client = iv.VoiceClient(
+            api_key="sandbox-key",
+            api_secret="sandbox-secret",
+            base_url=f"http://127.0.0.1:{port}/voice",
+        )
+        assert client.balance()["balance"] > 0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert proc.returncode is not None
