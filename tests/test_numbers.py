@@ -1,0 +1,916 @@
+"""Tests for itnivoice_nb.numbers: what real sheets hold, the region rules, and properties."""
+
+from __future__ import annotations
+
+import decimal
+import random
+import re
+import warnings
+from collections.abc import Sequence
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from itnivoice_nb import numbers as numbers_mod
+from itnivoice_nb._vendor import NUMBER_MAX_DIGITS, NUMBER_MIN_DIGITS
+from itnivoice_nb.numbers import (
+    OUTPUT_COLUMNS,
+    mask_number,
+    mask_numbers,
+    normalize_number,
+    prepare,
+)
+
+DIGITS_RE = re.compile(rf"[0-9]{{{NUMBER_MIN_DIGITS},{NUMBER_MAX_DIGITS}}}")
+N = "918563214120"  # the running example: +91 85632 14120
+
+
+def frame(values: Sequence[object], dtype: object = object) -> pd.DataFrame:
+    """A one-column frame holding exactly ``values`` (no pandas inference for object)."""
+    if dtype is object:
+        arr = np.empty(len(values), dtype=object)
+        for i, value in enumerate(values):  # element-wise: lists stay cells
+            arr[i] = value
+        return pd.DataFrame({"phone": pd.Series(arr, dtype=object)})
+    return pd.DataFrame({"phone": pd.Series(list(values), dtype=dtype)})  # type: ignore[call-overload]
+
+
+def one(value: object, **kwargs: object) -> tuple[str | None, str | None]:
+    """``prepare`` on a one-cell object column, as (digits, reason)."""
+    out = prepare(frame([value]), **kwargs)  # type: ignore[arg-type]
+    number, reason = out["number"].iloc[0], out["invalid_reason"].iloc[0]
+    return (None if pd.isna(number) else number), (None if pd.isna(reason) else reason)
+
+
+def ident(value: object) -> str:
+    """A short test id (repr of a 10**10000 would raise)."""
+    if isinstance(value, int) and value.bit_length() > 200:
+        return "huge int"
+    return repr(value)[:40]
+
+
+# --------------------------------------------------------------------------- the table
+
+ACCEPTED = [
+    # plain and formatted
+    (N, N),
+    ("+91 85632 14120", N),
+    ("+91-856-321-4120", N),
+    ("+91 (856) 321.4120", N),
+    ("(91) 856.321.4120", N),
+    ("0091 85632 14120", N),
+    ("0091-856-321-4120", N),
+    ("  +918563214120\t", N),
+    ("\t91\t856\t321\t4120", N),
+    ("91 856 321 4120 ", N),
+    ("+91 85632-14120\n", N),  # a trailing newline is not a second number
+    ("+91 85632 14120;", N),  # nor is a trailing delimiter
+    ("030/1234567", None),  # a slash inside one number is a separator (then national → refused)
+    ("49/30/1234567", "49301234567"),
+    # no-break and other Unicode spaces, invisible marks, Unicode dashes
+    ("91\u00a0856\u00a0321\u00a04120", N),
+    ("+91\u202f85632\u202f14120", N),
+    ("91\u2007856\u20093214120", N),
+    ("\u3000+91 8563214120", N),
+    ("\u200e+91 85632 14120\u200f", N),
+    ("\ufeff918563214120", N),
+    ("+91\u2013856\u2014321\u22124120", N),
+    # digits of other scripts, full-width punctuation
+    ("٩١٨٥٦٣٢١٤١٢٠", N),  # Arabic-Indic
+    ("۹۱۸۵۶۳۲۱۴۱۲۰", N),  # Extended Arabic-Indic (Persian)
+    ("+٩١ ٨٥٦٣٢ ١٤١٢٠", N),
+    ("９１８５６３２１４１２０", N),  # full-width
+    ("＋９１（８５６）３２１－４１２０", N),
+    ("९१८५६३२१४१२०", N),  # Devanagari
+    ("৯১৮৫৬৩২১৪১২০", N),  # Bengali
+    ("๙๑๘๕๖๓๒๑๔๑๒๐", N),  # Thai
+    ("91856٣٢١٤١٢٠", N),  # mixed scripts
+    # Excel/pandas artifacts
+    ("918563214120.0", N),
+    ("918563214120.00", N),
+    (" 918563214120.0 ", N),
+    ("+918563214120.0", N),
+    ("9.18563214120E+11", N),
+    ("9.18563214120e11", N),
+    ("9.18563214120E11", N),
+    ("9.185632141200E+11", N),  # a trailing zero past the point is still exact
+    ("9185632141.20E+2", N),
+    ("1.234567890e+09", "1234567890"),
+    ("12-34-5678", "12345678"),  # 34 is no month or day
+    ("2024-13-01 5", "202413015"),
+    # Python and numpy numbers
+    (918563214120, N),
+    (np.int64(918563214120), N),
+    (np.uint64(918563214120), N),
+    (918563214120.0, N),
+    (np.float64(918563214120.0), N),
+    (np.float32(12345678.0), "12345678"),
+    (decimal.Decimal("918563214120"), N),
+    (decimal.Decimal("918563214120.000"), N),
+    (1234567, "1234567"),
+    (123456789012345, "123456789012345"),
+]
+
+
+@pytest.mark.parametrize(("value", "digits"), ACCEPTED, ids=ident)
+def test_accepted_values(value: object, digits: str | None) -> None:
+    got, reason = normalize_number(value)
+    assert got == digits
+    assert (reason is None) == (digits is not None)
+    assert one(value) == (got, reason)
+
+
+REFUSED = [
+    # missing
+    (None, "missing"),
+    (np.nan, "missing"),
+    (float("nan"), "missing"),
+    (pd.NA, "missing"),
+    (pd.NaT, "missing"),
+    (np.datetime64("NaT"), "missing"),
+    (decimal.Decimal("NaN"), "missing"),
+    ("", "missing"),
+    ("   ", "missing"),
+    ("\t\n", "missing"),
+    ("\u00a0\u202f", "missing"),
+    ("-", "missing"),
+    ("+", "missing"),
+    ("()", "missing"),
+    # lengths
+    ("856321", "too short: 6 digits"),
+    ("1", "too short: 1 digit"),
+    ("+91 856", "too short: 5 digits"),
+    ("1234567890123456", "too long: 16 digits"),
+    ("+91 85632 14120 85632 14120", "too long: 22 digits"),
+    (12345, "too short: 5 digits"),
+    (10**20, "too long: 21 digits"),
+    (1e20, "too long: 21 digits"),
+    (10**10000, "too long"),
+    # national numbers and bad prefixes
+    ("08563214120", "starts with 0: a national number? pass default_region"),
+    ("0 856 321 4120", "starts with 0"),
+    ("+0918563214120", "country code cannot start with 0"),
+    ("000918563214120", "country code cannot start with 0"),
+    ("91+8563214120", "'+' inside the number"),
+    ("++918563214120", "'+' inside the number"),
+    # letters, other characters
+    ("n/a", "contains letters"),
+    ("unknown", "contains letters"),
+    ("+91 85632 14120 ext 12", "contains letters"),
+    ("tel:+918563214120", "contains letters"),
+    ("1-800-FLOWERS", "contains letters"),
+    ("+7 916 123-45-67 Иван", "contains letters"),
+    ("#918563214120", "unexpected character '#'"),
+    ("*918563214120", "unexpected character '*'"),
+    ("'918563214120", "unexpected character"),
+    ("918563214120²", "unexpected character"),
+    # several numbers in one cell
+    ("91856321412, 91856321300", "several numbers in one cell"),
+    ("91856321412,91856321300", "several numbers in one cell"),
+    ("91856321412; 91856321300", "several numbers in one cell"),
+    ("91856321412/91856321300", "several numbers in one cell"),
+    ("+91 85632 14120 / +91 85632 14121", "several numbers in one cell"),
+    ("91856321412 | 91856321300", "several numbers in one cell"),
+    ("91856321412\n91856321300", "several numbers in one cell"),
+    ("91856321412\r\n91856321300", "several numbers in one cell"),
+    ("٩١٨٥٦٣٢١٤١٢، ٩١٨٥٦٣٢١٣٠٠", "several numbers in one cell"),
+    ("918,563,214,120", "digits split by ','"),
+    # floats and float-looking text
+    (91856.5, "not a whole number: 91856.5"),
+    (-91856.5, "not a whole number: -91856.5"),
+    ("91856.5", "not a whole number: 91856.5"),
+    ("918563214120.5", "not a whole number: 918563214120.5"),
+    (decimal.Decimal("91856.5"), "not a whole number: 91856.5"),
+    (float("inf"), "not a finite number: inf"),
+    (float("-inf"), "not a finite number: -inf"),
+    (decimal.Decimal("Infinity"), "not a finite number"),
+    # scientific notation that lost digits
+    ("9.18563E+11", "scientific notation hides digits: 9.18563E+11 (export the column as text)"),
+    ("9.18563e+11", "scientific notation hides digits: 9.18563e+11"),
+    ("9E+11", "scientific notation hides digits"),
+    ("1.23456789e+09", "scientific notation hides digits"),
+    (" 9.18563E+11 ", "scientific notation hides digits: 9.18563E+11 "),
+    ("9.185632141205E+11", "not a whole number: 9.185632141205E+11"),
+    ("9.18563214120E-11", "not a whole number"),
+    # dates written as text
+    ("2024-01-31", "looks like a date: 2024-01-31"),
+    (" 31/01/2024 ", "looks like a date: 31/01/2024"),
+    ("1.2.2024", "looks like a date: 1.2.2024"),
+    ("12-01-24", "looks like a date"),
+    ("٢٠٢٤-٠١-٣١", "looks like a date: 2024-01-31"),
+    ("2024-01-31 10:30", "unexpected character ':'"),
+    # negative numbers
+    (-918563214120, "negative number: -918563214120"),
+    (-918563214120.0, "negative number: -918563214120"),
+    (np.int64(-5), "negative number: -5"),
+    # not numbers at all
+    (True, "not a phone number (bool)"),
+    (False, "not a phone number (bool)"),
+    (np.True_, "not a phone number (bool)"),
+    ([918563214120], "not a phone number (list)"),
+    ((9, 1), "not a phone number (tuple)"),
+    ({"phone": N}, "not a phone number (dict)"),
+    (date(2024, 1, 2), "not a phone number (date)"),
+    (datetime(2024, 1, 2, 3, 4), "not a phone number (datetime)"),
+    (pd.Timestamp("2024-01-02"), "not a phone number (Timestamp)"),
+    (b"918563214120", "not a phone number (bytes)"),
+    (1 + 2j, "not a phone number (complex)"),
+    ("\ud800918563214120", "invalid characters"),
+]
+
+
+@pytest.mark.parametrize(("value", "reason"), REFUSED, ids=ident)
+def test_refused_values(value: object, reason: str) -> None:
+    digits, got = normalize_number(value)
+    assert digits is None
+    assert got is not None and reason in got, got
+    assert got == got.strip() or reason.endswith(" "), "reasons are trimmed text"
+    assert one(value) == (None, got)
+
+
+def test_dot_zero_never_becomes_an_extra_digit() -> None:
+    out = prepare(frame([918563214120.0, "918563214120.0", "91856321412.0", 91856321412.0]))
+    assert out["number"].tolist() == [N, N, "91856321412", "91856321412"]
+
+
+# --------------------------------------------------------------------------- column dtypes
+
+
+def test_int64_column() -> None:
+    out = prepare(frame([918563214120, 12345, -918563214120], dtype="int64"))
+    assert out["number"].tolist()[0] == N
+    assert out["invalid_reason"].tolist()[1:] == [
+        "too short: 5 digits",
+        "negative number: -918563214120",
+    ]
+
+
+def test_uint_and_small_int_columns() -> None:
+    assert prepare(frame([N], dtype="uint64").astype({"phone": "uint64"}))["valid"].all()
+    out = prepare(frame([1, 2], dtype="int8"))
+    assert out["invalid_reason"].tolist() == ["too short: 1 digit"] * 2
+
+
+def test_nullable_int_column() -> None:
+    out = prepare(frame([918563214120, None], dtype="Int64"))
+    assert out["number"].iloc[0] == N
+    assert out["valid"].tolist() == [True, False]
+    assert out["invalid_reason"].iloc[1] == "missing"
+
+
+def test_float64_column_with_nan() -> None:
+    values = [918563214120.0, np.nan, 91856.5, np.inf, -1.0, 1e20]
+    out = prepare(frame(values, dtype="float64"))
+    assert out["number"].iloc[0] == N
+    assert out["invalid_reason"].tolist()[1:] == [
+        "missing",
+        "not a whole number: 91856.5",
+        "not a finite number: inf",
+        "negative number: -1",
+        "too long: 21 digits",
+    ]
+    for i, v in enumerate(values):
+        assert (
+            out["number"].iloc[i] if out["valid"].iloc[i] else None,
+            None if out["valid"].iloc[i] else out["invalid_reason"].iloc[i],
+        ) == normalize_number(v)
+
+
+def test_nullable_float_and_arrow_columns() -> None:
+    out = prepare(frame([918563214120.0, None], dtype="Float64"))
+    assert out["number"].iloc[0] == N and out["invalid_reason"].iloc[1] == "missing"
+    out = prepare(frame(["+91 85632 14120", None], dtype=pd.ArrowDtype(pa.string())))
+    assert out["number"].iloc[0] == N and out["invalid_reason"].iloc[1] == "missing"
+    out = prepare(frame([918563214120, None], dtype=pd.ArrowDtype(pa.int64())))
+    assert out["number"].iloc[0] == N and out["invalid_reason"].iloc[1] == "missing"
+
+
+@pytest.mark.parametrize("dtype", ["str", "string", "string[python]", "category", object])
+def test_text_columns(dtype: object) -> None:
+    values = ["+91 85632 14120", None, "n/a", "٩١٨٥٦٣٢١٤١٢٠", "9.18563214120E+11"]
+    out = prepare(frame(values, dtype=dtype))
+    assert out["number"].tolist()[::3] == [N, N]
+    assert out["invalid_reason"].tolist()[1:3] == ["missing", "contains letters"]
+    assert out["number"].iloc[4] == N
+
+
+def test_mixed_object_column() -> None:
+    values = [N, 918563214120, 918563214120.0, "918563214120.0", None, True, [1], "0091 8563214120"]
+    out = prepare(frame(values))
+    assert out["valid"].tolist() == [True, True, True, True, False, False, False, True]
+    assert out["duplicate"].tolist() == [False, True, True, True, False, False, False, True]
+
+
+def test_object_column_fallbacks_agree_with_normalize_number() -> None:
+    """Bulk conversion by type, and the cell-by-cell fallbacks (huge ints, bad text…)."""
+    values = [
+        N,
+        "\ud800918563214120",  # not encodable: the whole str group goes cell by cell
+        int(N),
+        10**30,  # beyond int64: the whole int group goes cell by cell
+        -5,
+        918563214120.0,
+        91856.5,
+        float("nan"),
+        None,
+        pd.NA,
+        np.str_("+91 85632 14120"),
+        np.int64(N),
+        decimal.Decimal(N),
+        "٩١٨٥٦٣٢١٤١٢٠",
+    ]
+    out = prepare(frame(values))
+    assert pairs(out) == [normalize_number(v) for v in values]
+    assert out["valid"].tolist() == [
+        True,
+        False,
+        True,
+        False,
+        False,
+        True,
+        False,
+        False,
+        False,
+        False,
+        True,
+        True,
+        True,
+        True,
+    ]
+
+
+def test_bool_and_datetime_columns() -> None:
+    out = prepare(frame([True, False], dtype=bool))
+    assert out["invalid_reason"].tolist() == ["not a phone number (bool)"] * 2
+    out = prepare(frame([True, None], dtype="boolean"))
+    assert out["invalid_reason"].tolist() == ["not a phone number (bool)", "missing"]
+    out = prepare(frame([pd.Timestamp("2024-01-01"), pd.NaT], dtype="datetime64[ns]"))
+    assert out["invalid_reason"].tolist() == ["not a phone number (Timestamp)", "missing"]
+
+
+@pytest.mark.parametrize(
+    ("series", "reasons"),
+    [
+        (pd.Series([N, 0], dtype=pd.SparseDtype("int64")), [None, "too short: 1 digit"]),
+        (
+            pd.Series([1.5, np.nan], dtype=pd.SparseDtype("float")),
+            ["not a whole number", "missing"],
+        ),
+        (pd.Series(pd.period_range("2020", periods=1)), ["not a phone number (Period)"]),
+        (pd.Series(pd.interval_range(0, 1)), ["not a phone number (Interval)"]),
+        (pd.Series([pd.Timedelta(1), pd.NaT]), ["not a phone number (Timedelta)", "missing"]),
+        (pd.Series([pd.Timestamp("2020-01-01", tz="UTC")]), ["not a phone number (Timestamp)"]),
+        (pd.Series([1 + 2j]), ["not a phone number (complex)"]),
+        (pd.Series([int(N), 5], dtype="category"), [None, "too short: 1 digit"]),
+        (pd.Series([b"1"], dtype=pd.ArrowDtype(pa.binary())), ["not a phone number (bytes)"]),
+        (pd.Series([N], dtype=pd.ArrowDtype(pa.large_string())), [None]),
+    ],
+    ids=lambda v: str(v.dtype) if isinstance(v, pd.Series) else "",
+)
+def test_unusual_dtypes(series: pd.Series, reasons: list[str | None]) -> None:
+    out = prepare(pd.DataFrame({"phone": series}))
+    for (number, reason), expected in zip(pairs(out), reasons, strict=True):
+        if expected is None:
+            assert (number, reason) == (N, None)
+        else:
+            assert number is None and reason is not None and reason.startswith(expected)
+
+
+def test_sliced_arrow_column() -> None:
+    """A frame that is a slice of a bigger one (Arrow arrays with an offset)."""
+    big = frame(["x", "+91 85632 14120", "91856.0", None, "9185632141.0"] * 3, dtype="str")
+    out = prepare(big.iloc[6:10])
+    assert out["number"].tolist() == [N, np.nan, np.nan, "9185632141"]
+    assert out["invalid_reason"].tolist() == [np.nan, "too short: 5 digits", "missing", np.nan]
+    assert list(out.index) == [6, 7, 8, 9]
+
+
+# --------------------------------------------------------------------------- output shape
+
+
+def test_output_columns_and_dtypes() -> None:
+    df = pd.DataFrame({"name": ["a", "b"], "phone": ["+91 85632 14120", "x"], "n": [1, 2]})
+    out = prepare(df)
+    assert list(out.columns) == ["name", "phone", "n", *OUTPUT_COLUMNS]
+    assert out["number"].dtype == pd.StringDtype("pyarrow", na_value=np.nan)
+    assert out["invalid_reason"].dtype == pd.StringDtype("pyarrow", na_value=np.nan)
+    assert out["valid"].dtype == bool and out["duplicate"].dtype == bool
+    assert out["number"].isna().tolist() == [False, True]
+    assert out["invalid_reason"].isna().tolist() == [True, False]
+    pd.testing.assert_frame_equal(out[["name", "phone", "n"]], df)
+
+
+def test_empty_frame() -> None:
+    df = pd.DataFrame({"phone": pd.Series([], dtype="str"), "x": pd.Series([], dtype=int)})
+    out = prepare(df)
+    assert len(out) == 0
+    assert list(out.columns) == ["phone", "x", *OUTPUT_COLUMNS]
+    assert out["number"].dtype == pd.StringDtype("pyarrow", na_value=np.nan)
+    assert out["invalid_reason"].dtype == pd.StringDtype("pyarrow", na_value=np.nan)
+    assert out["valid"].dtype == bool and out["duplicate"].dtype == bool
+    assert len(prepare(pd.DataFrame({"phone": []}), default_region="IN", strict=True)) == 0
+
+
+def test_all_invalid_and_all_missing() -> None:
+    out = prepare(frame([None, None]))
+    assert out["invalid_reason"].tolist() == ["missing", "missing"]
+    assert not out["duplicate"].any()
+    out = prepare(frame(["", ""], dtype="str"), default_region="IN")
+    assert out["invalid_reason"].tolist() == ["missing", "missing"]
+
+
+def test_duplicates() -> None:
+    values = ["+91 85632 14120", N, "bad", "bad", "0091 8563214120", "+44 20 7946 0958", None, None]
+    out = prepare(frame(values, dtype="str"))
+    assert out["duplicate"].tolist() == [False, True, False, False, True, False, False, False]
+    assert out["valid"].tolist() == [True, True, False, False, True, True, False, False]
+
+
+def test_duplicates_first_valid_occurrence_wins() -> None:
+    out = prepare(frame(["918563214120.5", N, "+91 85632 14120"]))
+    assert out["duplicate"].tolist() == [False, False, True]
+
+
+def test_index_and_order_preserved_with_duplicate_labels() -> None:
+    df = pd.DataFrame({"phone": [N, "x", N, None]}, index=["b", "a", "b", 7])
+    out = prepare(df)
+    assert list(out.index) == ["b", "a", "b", 7]
+    assert out["number"].tolist() == [N, np.nan, N, np.nan]
+
+
+def test_input_not_mutated() -> None:
+    df = pd.DataFrame({"phone": [" +91 85632 14120", "x"], "number": [1, 2]}, index=[5, 3])
+    before = df.copy(deep=True)
+    with pytest.warns(UserWarning):
+        out = prepare(df)
+    pd.testing.assert_frame_equal(df, before)
+    out.loc[5, "phone"] = "changed"
+    out["number_input"] = 0
+    pd.testing.assert_frame_equal(df, before)
+
+
+# --------------------------------------------------------------------------- collisions
+
+
+def test_collisions_renamed_with_one_warning() -> None:
+    df = pd.DataFrame(
+        {
+            "phone": [N],
+            "number": ["mine"],
+            "valid": ["yes"],
+            "number_input": ["taken"],
+            "invalid_reason": [None],
+            "duplicate": [0],
+        }
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = prepare(df)
+    user = [w for w in caught if issubclass(w.category, UserWarning)]
+    assert len(user) == 1
+    text = str(user[0].message)
+    for old in ("'number' → 'number_input2'", "'valid' → 'valid_input'", "'duplicate'"):
+        assert old in text
+    assert list(out.columns) == [
+        "phone",
+        "number_input2",
+        "valid_input",
+        "number_input",
+        "invalid_reason_input",
+        "duplicate_input",
+        *OUTPUT_COLUMNS,
+    ]
+    assert out["number_input2"].tolist() == ["mine"]
+    assert out["number"].tolist() == [N]
+
+
+def test_phone_column_named_number() -> None:
+    df = pd.DataFrame({"number": ["+91 85632 14120", "12"]})
+    with pytest.warns(UserWarning, match="'number' → 'number_input'"):
+        out = prepare(df, column="number")
+    assert out["number_input"].tolist() == ["+91 85632 14120", "12"]
+    assert out["number"].tolist() == [N, np.nan]
+
+
+def test_prepare_runs_on_its_own_output() -> None:
+    first = prepare(frame(["+91 85632 14120", "x", "0091 85632 14120"]))
+    with pytest.warns(UserWarning):
+        second = prepare(first, column="number")
+    assert second["number"].tolist() == first["number"].tolist()
+    assert second["valid"].tolist() == first["valid"].tolist()
+    assert second["number_input"].tolist() == first["number"].tolist()
+    assert second["duplicate"].tolist() == first["duplicate"].tolist()
+
+
+def test_no_warning_without_collision() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        prepare(frame([N]))
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_missing_column_error() -> None:
+    df = pd.DataFrame({f"c{i}": [1] for i in range(12)} | {"Phone": [N]})
+    with pytest.raises(ValueError, match=r"column 'phone' not found; the frame has: 'c0', 'c1'"):
+        prepare(df)
+    with pytest.raises(ValueError, match="did you mean 'Phone'"):
+        prepare(df)
+    with pytest.raises(ValueError) as info:
+        prepare(df)
+    assert "'c11'" not in str(info.value), "lists about ten names, not all of them"
+    with pytest.raises(ValueError, match="no columns"):
+        prepare(pd.DataFrame())
+
+
+def test_not_a_dataframe() -> None:
+    with pytest.raises(TypeError, match="needs a pandas DataFrame, got Series.*to_frame"):
+        prepare(pd.Series([N]))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="got list"):
+        prepare([N])  # type: ignore[arg-type]
+
+
+def test_duplicate_column_label() -> None:
+    df = pd.DataFrame([[N, N]], columns=["phone", "phone"])
+    with pytest.raises(ValueError, match="appears 2 times"):
+        prepare(df)
+
+
+@pytest.mark.parametrize("region", ["XX", "india", "UK", "", "IND", 91, "+91"])
+def test_bad_region(region: object) -> None:
+    with pytest.raises(ValueError, match=r"default_region .* such as 'IN', 'US'") as info:
+        prepare(frame([N]), default_region=region)  # type: ignore[arg-type]
+    assert repr(region) in str(info.value)
+
+
+def test_uk_hint() -> None:
+    with pytest.raises(ValueError, match="'GB'"):
+        prepare(frame([N]), default_region="UK")
+
+
+# --------------------------------------------------------------------------- region and strict
+
+REGION = [
+    ("08563214120", "IN", N, None),
+    ("085632 14120", "in", N, None),
+    ("8563214120", "IN", N, None),
+    (N, "IN", N, None),
+    ("+91 85632 14120", "IN", N, None),
+    ("0091 85632 14120", "IN", N, None),
+    ("0091 85632 14120", "US", N, None),  # '00' is international whatever the region
+    ("(856) 321-4120", "US", "18563214120", None),
+    ("856.321.4120", "US", "18563214120", None),
+    ("1 856 321 4120", "US", "18563214120", None),
+    (8563214120, "US", "18563214120", None),
+    (8563214120.0, "US", "18563214120", None),
+    ("020 7946 0958", "GB", "442079460958", None),
+    ("+44 20 7946 0958", "IN", "442079460958", None),
+    ("٠٨٥٦٣٢١٤١٢٠", "IN", N, None),
+    ("12345", "IN", None, "not a possible number for IN: too short"),
+    ("321-4120", "US", None, "not a possible number for US: local number only"),
+    ("0856321412012345", "IN", None, "not a possible number for IN: too long"),
+    ("+44 12", "IN", None, "not a possible number for +44: too short"),
+    ("+999 1234567", "IN", None, "cannot parse: invalid country code"),
+    ("n/a", "IN", None, "contains letters"),
+    ("", "IN", None, "missing"),
+    ("9.18563E+11", "IN", None, "scientific notation hides digits"),
+    ("91856321412, 91856321300", "IN", None, "several numbers in one cell"),
+]
+
+
+@pytest.mark.parametrize(("value", "region", "digits", "reason"), REGION, ids=ident)
+def test_default_region(value: object, region: str, digits: str | None, reason: str | None) -> None:
+    got, why = one(value, default_region=region)
+    assert got == digits
+    if reason is None:
+        assert why is None
+    else:
+        assert why is not None and why.startswith(reason), why
+
+
+def test_region_is_idempotent_without_region() -> None:
+    first = prepare(frame(["(856) 321-4120", "08563214120"]), default_region="US")
+    with pytest.warns(UserWarning):
+        second = prepare(first, column="number")
+    assert second["number"].tolist()[:1] == first["number"].tolist()[:1] == ["18563214120"]
+
+
+STRICT = [
+    ("+1 123 456 7890", None, None, "not a valid number (libphonenumber)"),
+    ("11234567890", None, None, "not a valid number (libphonenumber)"),
+    ("+1 201 555 0123", None, "12015550123", None),
+    ("+91 85632 14120", None, N, None),
+    ("(123) 456-7890", "US", None, "not a valid number (libphonenumber)"),
+    ("(201) 555-0123", "US", "12015550123", None),
+    ("12345", None, None, "too short: 5 digits"),  # default rules still apply first
+    ("08563214120", None, None, "starts with 0"),
+]
+
+
+@pytest.mark.parametrize(("value", "region", "digits", "reason"), STRICT, ids=ident)
+def test_strict(value: str, region: str | None, digits: str | None, reason: str | None) -> None:
+    got, why = one(value, default_region=region, strict=True)
+    assert got == digits
+    assert (why is None) if reason is None else (why is not None and reason in why)
+    if digits is not None:  # and the non-strict answer agrees on valid numbers
+        assert one(value, default_region=region)[0] == digits
+
+
+def test_region_parses_each_distinct_value_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = phonenumbers.parse
+
+    def counting(number: str, region: str | None = None) -> phonenumbers.PhoneNumber:
+        calls.append(number)
+        return real(number, region)
+
+    monkeypatch.setattr(numbers_mod.phonenumbers, "parse", counting)
+    values = ["0856 321 4120", "08563214120", "+91 85632 14120", "0091-8563214120", "x"] * 200
+    out = prepare(frame(values, dtype="str"), default_region="IN")
+    assert out["valid"].sum() == 800
+    assert out["duplicate"].sum() == 799
+    # formatting variants clean to the same key: one national, one international
+    assert sorted(calls) == ["+918563214120", "08563214120"]
+
+
+def test_region_keys_keep_plus_and_zeros(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What phonenumbers is handed: the cleaned digits, '+' when written internationally."""
+    calls: list[str] = []
+    real = phonenumbers.parse
+
+    def recording(number: str, region: str | None = None) -> phonenumbers.PhoneNumber:
+        calls.append(number)
+        return real(number, region)
+
+    monkeypatch.setattr(numbers_mod.phonenumbers, "parse", recording)
+    values = [
+        "+91 8563214120123456789",  # longer than an int64 key: keyed as text
+        "918563214120123456789",
+        "00 91 8563214120123456789",
+        "008563214120",
+        "0008563214120",
+        "8563214120",
+    ]
+    out = prepare(frame(values, dtype="str"), default_region="IN")
+    assert sorted(calls) == sorted(
+        [
+            "+918563214120123456789",
+            "918563214120123456789",
+            "+8563214120",
+            "+08563214120",
+            "8563214120",
+        ]
+    )
+    assert out["invalid_reason"].tolist()[:3] == [
+        "cannot parse: too long",
+        "cannot parse for IN: too long",
+        "cannot parse: too long",
+    ]
+    assert out["number"].iloc[5] == N
+
+
+# --------------------------------------------------------------------------- masking
+
+
+def test_mask_number() -> None:
+    assert mask_number(N) == "••••••••4120"
+    assert mask_number(N, keep=2) == "••••••••••20"
+    assert mask_number(N, keep=0) == "•" * 12
+    assert mask_number("1234") == "••••"
+    assert mask_number("12") == "••"
+    assert mask_number(None) == mask_number(np.nan) == mask_number(pd.NA) == ""
+    with pytest.raises(ValueError, match="keep"):
+        mask_number(N, keep=-1)
+
+
+@given(st.lists(st.one_of(st.none(), st.text(max_size=20)), max_size=20), st.integers(0, 6))
+def test_mask_numbers_agrees_with_mask_number(values: list[str | None], keep: int) -> None:
+    series = pd.Series(values, dtype="str", index=range(100, 100 + len(values)))
+    masked = mask_numbers(series, keep=keep)
+    assert list(masked.index) == list(series.index)
+    for value, got in zip(series.tolist(), masked.tolist(), strict=True):
+        if pd.isna(value):
+            assert pd.isna(got)
+        else:
+            assert got == mask_number(value, keep=keep)
+            assert len(got) == len(value)
+            if len(value) > keep:
+                assert got.endswith(value[len(value) - keep :] if keep else "")
+
+
+def test_mask_numbers_on_prepare_output() -> None:
+    out = prepare(frame(["+91 85632 14120", "x"]))
+    assert mask_numbers(out["number"]).tolist() == ["••••••••4120", np.nan]
+    assert N not in "".join(str(v) for v in mask_numbers(out["number"]).tolist())
+
+
+# --------------------------------------------------------------------------- properties
+
+PHONE_CHARS = [
+    *"0123456789+-.() \t,;/|eE\n",
+    "\u00a0",
+    "\u202f",
+    "٣",
+    "۵",
+    "５",
+    "０",
+    "a",
+    "x",
+    "#",
+    "00",
+    "+91",
+    ".0",
+    "E+11",
+    "\u200f",
+]
+phone_text = st.lists(st.sampled_from(PHONE_CHARS), max_size=18).map("".join)
+
+
+@st.composite
+def formatted(draw: st.DrawFn) -> str:
+    """Plausible phone numbers in the shapes sheets hold."""
+    digits = draw(st.text("0123456789", min_size=1, max_size=17))
+    shape = draw(st.integers(0, 8))
+    if shape == 8:  # dates, real or not
+        sep = draw(st.sampled_from("-/. "))
+        a, b, c = draw(
+            st.tuples(*[st.sampled_from(["1", "01", "12", "31", "32", "2024", "24"])] * 3)
+        )
+        return f" {a}{sep}{b}{sep}{c}"
+    if shape == 0:
+        return digits
+    if shape == 1:
+        return "+" + " ".join(digits[i : i + 3] for i in range(0, len(digits), 3))
+    if shape == 2:
+        return f"00{digits}"
+    if shape == 3:
+        return f"{digits}.{'0' * draw(st.integers(1, 3))}"
+    if shape == 4:  # scientific, maybe with digits lost
+        value = int(digits)
+        places = draw(st.integers(0, 16))
+        return f"{value:.{places}{draw(st.sampled_from('eE'))}}"
+    if shape == 5:
+        return "".join(chr(0x660 + int(c)) for c in digits)
+    if shape == 6:
+        return f" ({digits[:2]}) {digits[2:6]}-{digits[6:]} "
+    return f"{digits}, {digits[::-1]}"
+
+
+phone_like = st.one_of(phone_text, formatted())
+any_cell = st.one_of(
+    phone_like,
+    st.text(max_size=20),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.none(),
+    st.booleans(),
+    st.lists(st.integers(), max_size=2),
+    st.just(pd.NA),
+    st.decimals(allow_nan=False, allow_infinity=True),  # sNaN breaks pandas' own isna
+    st.just(decimal.Decimal("NaN")),
+)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def pairs(out: pd.DataFrame) -> list[tuple[str | None, str | None]]:
+    return [
+        (None if pd.isna(n) else n, None if pd.isna(r) else r)
+        for n, r in zip(out["number"].tolist(), out["invalid_reason"].tolist(), strict=True)
+    ]
+
+
+def shuffled_index(n: int, seed: int) -> pd.Index:
+    labels = list(range(1000, 1000 + n))
+    random.Random(seed).shuffle(labels)
+    return pd.Index(labels)
+
+
+def check_invariants(out: pd.DataFrame) -> None:
+    for (number, reason), valid in zip(pairs(out), out["valid"].tolist(), strict=True):
+        if valid:
+            assert reason is None and number is not None and DIGITS_RE.fullmatch(number)
+        else:
+            assert number is None and reason, "every refused row says why"
+    seen: set[str] = set()
+    for number, valid, dup in zip(
+        out["number"].tolist(), out["valid"].tolist(), out["duplicate"].tolist(), strict=True
+    ):
+        assert dup == (valid and number in seen)
+        if valid:
+            seen.add(number)
+
+
+@SETTINGS
+@given(st.lists(any_cell, max_size=30), st.integers(0, 2**16))
+def test_prepare_never_raises_and_agrees_with_normalize_number(
+    values: list[object], seed: int
+) -> None:
+    df = frame(values)
+    df.index = shuffled_index(len(values), seed)
+    df["other"] = range(len(values))
+    before = df.copy()
+    out = prepare(df)
+    pd.testing.assert_frame_equal(df, before)
+    assert out.index.equals(df.index)
+    assert out["other"].tolist() == list(range(len(values)))
+    check_invariants(out)
+    assert pairs(out) == [normalize_number(v) for v in values]
+
+
+@SETTINGS
+@given(st.lists(phone_like, max_size=40))
+def test_vectorised_text_path_agrees_with_normalize_number(values: list[str]) -> None:
+    out = prepare(frame(values, dtype="str"))
+    check_invariants(out)
+    assert pairs(out) == [normalize_number(v) for v in values]
+
+
+@SETTINGS
+@given(st.lists(st.text(), max_size=20))
+def test_unicode_folding_matches_str_translate(values: list[str]) -> None:
+    """The numpy transliteration of UTF-8 bytes does what str.translate does."""
+    folded = numbers_mod._fold(pa.array(values, pa.large_string())).to_pylist()
+    assert folded == [v.translate(numbers_mod._CHARMAP) for v in values]
+    assert pairs(prepare(frame(values, dtype="str"))) == [normalize_number(v) for v in values]
+
+
+@SETTINGS
+@given(st.lists(st.one_of(st.integers(-(10**17), 10**18), st.none()), max_size=20))
+def test_int_columns_agree(values: list[int | None]) -> None:
+    expected = [normalize_number(v) for v in values]
+    assert pairs(prepare(frame(values, dtype="Int64"))) == expected
+    if None not in values:
+        assert pairs(prepare(frame(values, dtype="int64"))) == expected
+
+
+@SETTINGS
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=20))
+def test_float_columns_agree(values: list[float]) -> None:
+    assert pairs(prepare(frame(values, dtype="float64"))) == [normalize_number(v) for v in values]
+
+
+@SETTINGS
+@given(st.lists(any_cell, min_size=1, max_size=20), st.integers(0, 2**16))
+def test_idempotent_on_own_output(values: list[object], seed: int) -> None:
+    df = frame(values)
+    df.index = shuffled_index(len(values), seed)
+    first = prepare(df)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        second = prepare(first, column="number")
+    assert second.index.equals(df.index)
+    valid = first["valid"].to_numpy()
+    assert second["valid"].to_numpy()[valid].all()
+    assert second["number"][valid].tolist() == first["number"][valid].tolist()
+    assert second["duplicate"].tolist() == first["duplicate"].tolist()
+
+
+@SETTINGS
+@given(st.integers(1, 10**16), st.integers(0, 18), st.sampled_from(["e", "E", "e+", "E+"]))
+def test_scientific_text_is_exact(value: int, places: int, marker: str) -> None:
+    mantissa, exponent = f"{value:.{places}e}".split("e")
+    text = f"{mantissa}{marker}{int(exponent)}"
+    exact = decimal.Decimal(text)
+    lost = exact.as_tuple().exponent > 0  # type: ignore[operator]
+    digits, reason = normalize_number(text)
+    if lost:
+        assert reason is not None and reason.startswith("scientific notation hides digits")
+    elif exact != exact.to_integral_value():
+        assert reason is not None and reason.startswith("not a whole number")
+    else:
+        expected = normalize_number(int(exact))
+        assert (digits, reason) == expected
+    assert pairs(prepare(frame([text], dtype="str"))) == [(digits, reason)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(phone_like, st.none()), max_size=15), st.sampled_from(["IN", "US"]))
+def test_region_invariants(values: list[str | None], region: str) -> None:
+    for strict in (False, True):
+        out = prepare(frame(values, dtype="str"), default_region=region, strict=strict)
+        check_invariants(out)
+        for number, valid in zip(out["number"].tolist(), out["valid"].tolist(), strict=True):
+            if valid:
+                parsed = phonenumbers.parse("+" + number)
+                assert phonenumbers.is_possible_number(parsed)
+                assert not strict or phonenumbers.is_valid_number(parsed)
+
+
+def test_big_random_column_agrees_with_normalize_number() -> None:
+    """Many rows at once (exercises the dedupe and the replace/assemble paths)."""
+    rng = random.Random(7)
+    pieces = [*PHONE_CHARS, N, "+91 85632 14120", "9.18563214120E+11", "٩١٨"]
+    values: list[object] = [
+        "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) for _ in range(5000)
+    ]
+    out = prepare(frame(values, dtype="str"))
+    check_invariants(out)
+    assert pairs(out) == [normalize_number(v) for v in values]
+    assert out["valid"].sum() > 100
