@@ -7,7 +7,7 @@ Example:
     >>> VoiceMessage(app_id="a", file_id="f", loop_count=4)
     Traceback (most recent call last):
     ...
-    ValueError: loop_count: 4 is out of range; allowed: a whole number from 1 to 3
+    ValueError: loop_count: 4 is out of range; allowed: a whole number from 1 to 3 or None
 """
 
 from __future__ import annotations
