@@ -44,11 +44,13 @@ import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._columns import free_labels
 from ._vendor import NUMBER_MAX_DIGITS, NUMBER_MIN_DIGITS
+from .outcomes import PREPARE_COLUMNS
 
 __all__ = ["OUTPUT_COLUMNS", "mask_number", "mask_numbers", "normalize_number", "prepare"]
 
-OUTPUT_COLUMNS: Final = ("number", "valid", "invalid_reason", "duplicate")
+OUTPUT_COLUMNS: Final = PREPARE_COLUMNS
 """The columns :func:`prepare` appends, in order."""
 
 _STR_DTYPE: Final = pd.StringDtype("pyarrow", na_value=np.nan)
@@ -972,24 +974,6 @@ def _phone_column(df: pd.DataFrame, column: Hashable) -> pd.Series:
     return got
 
 
-def _free_labels(df: pd.DataFrame) -> tuple[list[Hashable], list[str]]:
-    """Column labels with collisions renamed (``_input``, ``_input2``…) and the notes."""
-    labels: list[Hashable] = list(df.columns)
-    taken = set(labels) | set(OUTPUT_COLUMNS)
-    notes = []
-    for i, label in enumerate(labels):
-        if label in OUTPUT_COLUMNS:
-            assert isinstance(label, str)
-            k, new = 1, f"{label}_input"
-            while new in taken:
-                k += 1
-                new = f"{label}_input{k}"
-            taken.add(new)
-            labels[i] = new
-            notes.append(f"{label!r} → {new!r}")
-    return labels, notes
-
-
 def prepare(
     df: pd.DataFrame,
     column: str = "phone",
@@ -1047,7 +1031,8 @@ def prepare(
     if valid.any():  # valid numbers never start with 0: as ints they stay distinct
         duplicate[valid] = pd.Series(as_int[valid]).duplicated().to_numpy()
 
-    labels, notes = _free_labels(df)
+    labels, renamed = free_labels(list(df.columns), OUTPUT_COLUMNS)
+    notes = [f"{old!r} → {new!r}" for old, new in renamed.items()]
     out = df.copy(deep=False)
     if notes:
         out.columns = pd.Index(labels)
