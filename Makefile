@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test lint typecheck unit notebook bench bench-quick clean
+.PHONY: demo test lint unit notebook form bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,13 +18,15 @@ $(VENV)/.runtime: pyproject.toml | $(BIN)/python
 
 $(VENV)/.test: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e '.[test,bench]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (itnivoice_nb)"
 	touch $@
 
 demo: $(VENV)/.runtime  ## send the bundled sample list to a local sandbox
 	$(BIN)/python -m itnivoice_nb demo
 
 lint: $(VENV)/.test
-	$(BIN)/ruff check itnivoice_nb tests benchmarks
+	$(BIN)/ruff check itnivoice_nb tests benchmarks notebooks
+	$(BIN)/python notebooks/build_notebooks.py --check
 	$(BIN)/mypy
 
 unit: $(VENV)/.test
@@ -38,9 +40,12 @@ bench: $(VENV)/.test  ## the full benchmark suite (minutes)
 bench-quick: $(VENV)/.test
 	$(BIN)/python -m benchmarks --quick
 
-notebook: $(VENV)/.test  ## open the example notebooks
-	$(PIP) install --quiet jupyterlab
+notebook: $(VENV)/.test  ## open the example notebooks in JupyterLab (sandbox: no credentials needed)
+	$(PIP) install --quiet -e '.[notebook]'
 	$(BIN)/jupyter lab notebooks/
+
+form: $(VENV)/.test  ## the send form as a small web app (Voila), on 127.0.0.1
+	$(BIN)/voila notebooks/02_send_form.ipynb --Voila.ip=127.0.0.1
 
 clean:
 	rm -rf $(VENV) demo_output .pytest_cache .mypy_cache .ruff_cache

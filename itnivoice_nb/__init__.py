@@ -55,6 +55,7 @@ from .reporting import has_call_records, save_report, style_summary, styled, sum
 from .sandbox import Sandbox
 from .send import RetryPolicy, send
 from .signing import sign, signed_headers
+from .widgets import SendForm, send_form
 
 __version__ = "0.1.0"
 
@@ -81,6 +82,7 @@ __all__ = [
     "RestrictedIPError",
     "RetryPolicy",
     "Sandbox",
+    "SendForm",
     "SendInterrupted",
     "SendStopped",
     "TimestampExpiredError",
@@ -104,6 +106,7 @@ __all__ = [
     "report",
     "save_report",
     "send",
+    "send_form",
     "sign",
     "signed_headers",
     "style_summary",

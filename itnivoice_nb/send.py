@@ -68,7 +68,7 @@ from .outcomes import (
     UNKNOWN,
 )
 from .ratelimit import TokenBucket
-from .results import build_results
+from .results import Answered, build_results
 
 log = logging.getLogger("itnivoice_nb")
 
@@ -124,14 +124,20 @@ def campaign_id(
 
     Example:
         >>> m = VoiceMessage("a", "f.mp3")
-        >>> campaign_id(m, "k", "u", ["1234567"], None) == campaign_id(m, "k", "u", ["1234567"], None)
-        True
+        >>> a = campaign_id(m, "k", "u", ["1234567"], None)
+        >>> a == campaign_id(m, "k", "u", ["1234567"], None), a == campaign_id(m, "k", "u", [], "x")
+        (True, False)
     """
     h = hashlib.sha256()
     h.update(
         json.dumps(
-            {"message": message.fields(), "api_key": api_key, "base_url": base_url,
-             "label": label, "n": len(numbers)},
+            {
+                "message": message.fields(),
+                "api_key": api_key,
+                "base_url": base_url,
+                "label": label,
+                "n": len(numbers),
+            },
             sort_keys=True,
         ).encode()
     )
@@ -145,6 +151,19 @@ class _Done:
     size: int
     counts: Counter[str]
     stop: BaseException | None = None
+
+
+def _answered_counts(callees: list[str], kept: Answered, answer: GroupAnswer) -> Counter[str]:
+    """Outcome counts of an answered batch (for the progress bar), from its kept fields."""
+    if kept.callees is not None:  # not one entry per number in order: match by number
+        return _outcome_counts(callees, answer)
+    accepted = kept.code.count(TERMINATION_ACCEPTED)
+    counts: Counter[str] = Counter()
+    if accepted:
+        counts[SUBMITTED] = accepted
+    if accepted < len(callees):
+        counts[REJECTED] = len(callees) - accepted
+    return counts
 
 
 def _outcome_counts(callees: list[str], answer: GroupAnswer) -> Counter[str]:
@@ -183,6 +202,24 @@ class _Sender:
         self.stop = stop
         self.done: queue.Queue[_Done] = queue.Queue()
         self.clock_warned = False
+        self.answered: dict[int, Answered] = {}
+        """Fields of the answers recorded by this send, so the results need not re-parse them."""
+        self._shared: dict[str | None, str | None] = {}
+        self.errors: list[BaseException] = []
+        """Journal errors met by a worker after its last batch (raised by ``send``)."""
+        self.idle = threading.Event()
+        """Set when every worker started by :meth:`start` has ended."""
+        self._running = 0
+        self._running_lock = threading.Lock()
+
+    def start(self, threads: list[threading.Thread]) -> None:
+        """Start the worker threads (``idle`` is set once they have all ended)."""
+        with self._running_lock:
+            self._running = len(threads)
+        if not threads:
+            self.idle.set()
+        for t in threads:
+            t.start()
 
     def run_batch(self, batch: j.Batch) -> _Done:
         callees = batch.callees
@@ -220,27 +257,43 @@ class _Sender:
                 self._unknown(batch, attempts, None, f"unexpected error: {exc!r}")
                 raise
             if answer.status == STATUS_OK:
+                # Durable before the next request: what came back is never lost to a crash.
                 self.journal.finish(
-                    self.cid, batch.batch_no, state=j.ANSWERED, attempts=attempts,
-                    http_status=answer.http_status, api_status=answer.status,
-                    api_reason=answer.reason, response=answer.text,
+                    self.cid,
+                    batch.batch_no,
+                    state=j.ANSWERED,
+                    attempts=attempts,
+                    http_status=answer.http_status,
+                    api_status=answer.status,
+                    api_reason=answer.reason,
+                    response=answer.text,
                 )
-                return _Done(batch.batch_no, len(callees), _outcome_counts(callees, answer))
-            err = error_for_status(
-                answer.status, answer.reason, http_status=answer.http_status
-            )
+                # The results use these fields only if the journal shows this very answer.
+                kept = Answered.of(callees, answer, attempts, self._shared)
+                self.answered[batch.batch_no] = kept
+                return _Done(batch.batch_no, len(callees), _answered_counts(callees, kept, answer))
+            err = error_for_status(answer.status, answer.reason, http_status=answer.http_status)
             if answer.status == "-16":
                 self._check_clock(answer)
                 if stamp_retries < self.policy.timestamp_retries and self._pause(1):
                     stamp_retries += 1
                     continue
-            elif answer.status in RETRY_CODES:
-                if tries < self.policy.max_attempts and self._pause(tries):
-                    continue
+            elif (
+                answer.status in RETRY_CODES
+                and tries < self.policy.max_attempts
+                and self._pause(tries)
+            ):
+                continue
             stop = err if answer.status in STOP_CODES else None
             return self._failed(
-                batch, attempts, answer.http_status, answer.status, answer.reason, answer.text,
-                None, stop,
+                batch,
+                attempts,
+                answer.http_status,
+                answer.status,
+                answer.reason,
+                answer.text,
+                None,
+                stop,
             )
 
     def _pause(self, attempt: int) -> bool:
@@ -273,36 +326,54 @@ class _Sender:
         stop: BaseException | None = None,
     ) -> _Done:
         self.journal.finish(
-            self.cid, batch.batch_no, state=j.FAILED, attempts=attempts,
-            http_status=http_status, api_status=api_status, api_reason=api_reason,
-            response=response, error=error,
+            self.cid,
+            batch.batch_no,
+            state=j.FAILED,
+            attempts=attempts,
+            http_status=http_status,
+            api_status=api_status,
+            api_reason=api_reason,
+            response=response,
+            error=error,
         )
         n = len(batch.callees)
         return _Done(batch.batch_no, n, Counter({FAILED: n}), stop)
 
-    def _unknown(
-        self, batch: j.Batch, attempts: int, http_status: int | None, error: str
-    ) -> _Done:
+    def _unknown(self, batch: j.Batch, attempts: int, http_status: int | None, error: str) -> _Done:
         self.journal.finish(
-            self.cid, batch.batch_no, state=j.UNKNOWN, attempts=attempts,
-            http_status=http_status, error=error + " (not resent: it may have been charged)",
+            self.cid,
+            batch.batch_no,
+            state=j.UNKNOWN,
+            attempts=attempts,
+            http_status=http_status,
+            error=error + " (not resent: it may have been charged)",
         )
         n = len(batch.callees)
         return _Done(batch.batch_no, n, Counter({UNKNOWN: n}))
 
     def worker(self, todo: queue.Queue[j.Batch]) -> None:
-        while not self.stop.is_set():
+        try:
+            while not self.stop.is_set():
+                try:
+                    batch = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    done = self.run_batch(batch)
+                except BaseException as exc:  # report, never die silently
+                    done = _Done(batch.batch_no, len(batch.callees), Counter({UNKNOWN: 0}), exc)
+                self.done.put(done)
+                if done.stop is not None:
+                    self.stop.set()
+        finally:
             try:
-                batch = todo.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                done = self.run_batch(batch)
-            except BaseException as exc:  # report, never die silently
-                done = _Done(batch.batch_no, len(batch.callees), Counter({UNKNOWN: 0}), exc)
-            self.done.put(done)
-            if done.stop is not None:
-                self.stop.set()
+                self.journal.flush()  # this worker's last record, if it is still queued
+            except BaseException as exc:
+                self.errors.append(exc)
+            with self._running_lock:
+                self._running -= 1
+                if self._running <= 0:
+                    self.idle.set()
 
 
 def _progress_bar(total: int, enabled: bool) -> Any:
@@ -332,9 +403,7 @@ def _resolve_journal(journal: Any) -> j.Journal:
     raise TypeError(f"journal: {journal!r}; allowed: a path, True (default file) or False")
 
 
-def _check_args(
-    df: object, message: object, batch_size: object, concurrency: object
-) -> None:
+def _check_args(df: object, message: object, batch_size: object, concurrency: object) -> None:
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df: expected a pandas DataFrame, got {type(df).__name__}")
     if not isinstance(message, VoiceMessage):
@@ -375,7 +444,7 @@ def send(
     batch_size: int = MAX_CALLEES,
     dry_run: bool = False,
     progress: bool = True,
-    journal: str | os.PathLike[str] | bool | None | Any = _DEFAULT,
+    journal: str | os.PathLike[str] | bool | Any | None = _DEFAULT,
     campaign: str | None = None,
     resend_unknown: bool = False,
     concurrency: int = 4,
@@ -421,8 +490,9 @@ def send(
     n_requests = -(-len(numbers) // batch_size)
     if dry_run:
         results = build_results(
-            prepared, [], not_sent_reason=f"dry run: no request made ({n_requests} requests "
-            "would be made)"
+            prepared,
+            [],
+            not_sent_reason=f"dry run: no request made ({n_requests} requests would be made)",
         )
         results.attrs.update({"dry_run": True, "requests": n_requests})
         return results
@@ -440,9 +510,12 @@ def send(
         "label": campaign,
         "journal": str(book.path) if book.path else None,
         "message": {
-            "app_id": message.app_id, "file_id": message.file_id,
-            "display_num": message.display_num, "max_duration": message.max_duration,
-            "loop_count": message.loop_count, "called_info": message.called_info,
+            "app_id": message.app_id,
+            "file_id": message.file_id,
+            "display_num": message.display_num,
+            "max_duration": message.max_duration,
+            "loop_count": message.loop_count,
+            "called_info": message.called_info,
         },
         "base_url": client.base_url,
         "api_key": client.api_key,
@@ -453,14 +526,30 @@ def send(
         return results
 
     opened = book.open_campaign(
-        cid, label=campaign, api_key=client.api_key, base_url=client.base_url,
-        message=message.fields(), numbers=numbers, batch_size=batch_size,
+        cid,
+        label=campaign,
+        api_key=client.api_key,
+        base_url=client.base_url,
+        message=message.fields(),
+        numbers=numbers,
+        batch_size=batch_size,
     )
     try:
         return _run(
-            prepared, numbers, message, client, book, opened, attrs, policy, bucket,
-            concurrency=concurrency, progress=progress, resend_unknown=resend_unknown,
-            check_balance=check_balance, cancel=cancel,
+            prepared,
+            numbers,
+            message,
+            client,
+            book,
+            opened,
+            attrs,
+            policy,
+            bucket,
+            concurrency=concurrency,
+            progress=progress,
+            resend_unknown=resend_unknown,
+            check_balance=check_balance,
+            cancel=cancel,
         )
     finally:
         book.release(cid)
@@ -542,13 +631,17 @@ def _run(
     interrupted = False
     unexpected: BaseException | None = None
     try:
-        for t in threads:
-            t.start()
+        sender.start(threads)
         remaining = len(todo_list)
-        while remaining and any(t.is_alive() for t in threads) or not sender.done.empty():
+        while (remaining and any(t.is_alive() for t in threads)) or not sender.done.empty():
             if cancel is not None and cancel.is_set():
                 interrupted = True
                 stop.set()
+            # Without a progress bar nothing needs each answer at once: wait for the workers
+            # to end (waking up for cancel) instead of waking at every batch, which would take
+            # the interpreter lock from the workers a thousand times.
+            if bar is None and not sender.idle.wait(0.1):
+                continue
             try:
                 done = sender.done.get(timeout=0.1)
             except queue.Empty:
@@ -563,8 +656,11 @@ def _run(
             if bar is not None:
                 bar.update(done.size)
                 bar.set_postfix(
-                    submitted=counts[SUBMITTED], rejected=counts[REJECTED],
-                    failed=counts[FAILED], unknown=counts[UNKNOWN], refresh=False,
+                    submitted=counts[SUBMITTED],
+                    rejected=counts[REJECTED],
+                    failed=counts[FAILED],
+                    unknown=counts[UNKNOWN],
+                    refresh=False,
                 )
     except KeyboardInterrupt:
         interrupted = True
@@ -577,10 +673,13 @@ def _run(
 
     results = build_results(
         prepared,
-        book.batches(cid),
+        book.batches(cid, known_answers={k: a.attempts for k, a in sender.answered.items()}),
         not_sent_reason=_not_sent_reason(stop_cause, interrupted),
+        answered=sender.answered,
     )
     results.attrs.update(attrs)
+    if unexpected is None and sender.errors:
+        unexpected = sender.errors[0]
     if unexpected is not None:
         raise unexpected
     if interrupted:
@@ -622,4 +721,3 @@ def _join(threads: list[threading.Thread], client: VoiceClient) -> None:
                 return
             if time.monotonic() > deadline:
                 return
-

@@ -38,7 +38,7 @@ class Sandbox:
         reject_share: share of numbers ``sendGroup`` refuses (terminationCode "1"/"2"/"3").
         answer_share: share of accepted calls that are answered (record terminationCode "200").
         balance: ``None`` = unlimited; else dollars, falling by ``price`` per accepted number.
-        latency: seconds slept before each answer (settable while running).
+        latency: seconds between reading a request and answering it (settable while running).
         timestamp_window: a Timestamp further than this from the clock gets status "-16".
         record_delay: seconds after submission during which a call record is "in progress".
         check_file_ids: refuse (``-22``) a ``sendGroup`` whose fileId was not uploaded here.

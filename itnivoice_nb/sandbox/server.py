@@ -163,6 +163,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         raw = self._read_body()
         if raw is None:
             return
+        read_at = time.monotonic()
         if endpoint is None:
             self._send_json(404, _http_error(404, record.path))
             return
@@ -187,19 +188,23 @@ class SandboxHandler(BaseHTTPRequestHandler):
         state = self.server.state
         plan = self.server.faults.plan(endpoint.name, record.ordinal, record.seq)
         record.fault = plan.label
-        delay = state.latency + plan.latency
-        if delay > 0:
-            time.sleep(delay)
+        # The answer leaves `latency` seconds after the request was read: the sandbox does its
+        # own work inside that time, so its CPU never adds to the latency asked for.
+        due = read_at + state.latency + plan.latency
 
         fault = plan.action
         if fault is not None and not fault.processes:
+            _wait_until(due)
             self._misbehave_early(fault, record)
             return
         payload = answer(state, endpoint, arg, self.headers, body, time.time())
         record.status, record.reason = payload["status"], payload["reason"]
         if fault is None:
-            self._send(200, encode_answer(payload), JSON_TYPE)
+            data = encode_answer(payload)
+            _wait_until(due)
+            self._send(200, data, JSON_TYPE)
         else:
+            _wait_until(due)
             self._misbehave_late(fault, payload, record)
 
     def _misbehave_early(self, fault: Fault, record: RequestRecord) -> None:
@@ -320,6 +325,13 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def _send_html(self, code: int, *, close: bool = False) -> None:
         page = _HTML_ERROR.format(code=code, phrase=HTTPStatus(code).phrase)
         self._send(code, page.encode(), "text/html", close=close)
+
+
+def _wait_until(due: float) -> None:
+    """Sleep until ``time.monotonic()`` reaches ``due`` (at once if it has)."""
+    left = due - time.monotonic()
+    if left > 0:
+        time.sleep(left)
 
 
 def _http_error(code: int, path: str) -> dict[str, Any]:

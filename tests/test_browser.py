@@ -1,0 +1,245 @@
+"""The send form in a real browser: Voila serves the notebook, Chromium fills it in and sends.
+
+Voila serves ``notebooks/02_send_form.ipynb`` (copied into a temporary directory, which is the
+kernel's working directory, so the journal lands there) on 127.0.0.1; playwright drives Debian's
+Chromium headless: choose the phone column, fill in the message, Check and read the counts, Send
+and confirm against the sandbox, and wait for the results summary. Every request the page makes
+to anywhere but 127.0.0.1 is aborted. A screenshot of the finished form is saved to
+``test-artifacts/send_form.png`` (and to ``docs/send_form.png`` with ``UPDATE_SCREENSHOT=1``).
+
+Chromium comes from ``apt-get install chromium`` (``.ci/run`` installs it). Without it the test
+is skipped, loudly.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "02_send_form.ipynb"
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+SCREENSHOT = ARTIFACTS / "send_form.png"
+README_SCREENSHOT = ROOT / "docs" / "send_form.png"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-default-apps",
+    "--disable-extensions",
+]
+START_TIMEOUT = 90.0  # seconds for Voila to answer and the kernel to draw the form
+SEND_TIMEOUT = 60_000  # milliseconds for the send to end and the summary to appear
+STDERR = "application/vnd.jupyter.stderr"  # how Voila shows a cell that failed
+ERROR = "application/vnd.jupyter.error"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _loud_skip(config: pytest.Config, reason: str) -> None:
+    """Skip, saying so on stderr past pytest's capture, and in the short summary (-ra)."""
+    banner = "!" * 78
+    message = f"\n{banner}\nBROWSER TEST SKIPPED: {reason}\n{banner}\n"
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if capture is not None:
+        with capture.global_and_fixture_disabled():
+            print(message, file=sys.stderr, flush=True)
+    else:
+        print(message, file=sys.stderr, flush=True)
+    pytest.skip(f"BROWSER TEST SKIPPED: {reason}")
+
+
+@pytest.fixture(scope="module")
+def chromium(pytestconfig: pytest.Config) -> Path:
+    if not CHROMIUM.exists():
+        _loud_skip(
+            pytestconfig,
+            f"{CHROMIUM} not found; install it with `apt-get install -y chromium` (.ci/run "
+            "does). The send form was NOT tested in a real browser."
+        )
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.fail("the playwright package is missing: pip install -e '.[test]'")
+    return CHROMIUM
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _voila_command() -> list[str]:
+    voila = Path(sys.executable).with_name("voila")
+    if voila.exists():
+        return [str(voila)]
+    return [sys.executable, "-m", "voila"]
+
+
+@pytest.fixture
+def voila(tmp_path: Path) -> Iterator[str]:
+    """The URL of Voila serving a copy of the send-form notebook; stopped afterwards."""
+    shutil.copy(NOTEBOOK, tmp_path / NOTEBOOK.name)
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ITNIOTECH_")}
+    env["JUPYTER_RUNTIME_DIR"] = str(tmp_path / "runtime")
+    env.pop("MPLBACKEND", None)
+    log_path = tmp_path / "voila.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*_voila_command(), NOTEBOOK.name, "--no-browser", f"--port={port}",
+             "--Voila.ip=127.0.0.1", "--show_tracebacks=True"],
+            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"voila exited with {process.returncode}:\n{log_path.read_text()}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"voila did not answer within {START_TIMEOUT:g} s:\n"
+                                f"{log_path.read_text()}")
+                time.sleep(0.25)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+        print(f"voila log ({log_path}):\n{log_path.read_text()[-3000:]}")
+
+
+def _count(page: Any, name: str) -> int:
+    return int(page.locator(f".iv-count-{name}").inner_text().replace(",", ""))
+
+
+def test_send_form_in_a_real_browser(chromium: Path, voila: str) -> None:
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import expect, sync_playwright
+
+    page_errors: list[str] = []
+    outside: list[str] = []
+
+    def only_local(route: Any) -> None:
+        url = route.request.url
+        if re.match(r"^(https?|wss?)://127\.0\.0\.1[:/]", url) or url.startswith("data:"):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 1000})
+            page.route("**/*", only_local)
+            page.on("pageerror", lambda err: page_errors.append(str(err)))
+            page.set_default_timeout(30_000)
+            page.goto(voila, wait_until="domcontentloaded", timeout=START_TIMEOUT * 1000)
+            form = page.locator(".iv-form")
+            failed = page.locator(f"[data-mime-type='{STDERR}'], [data-mime-type='{ERROR}']")
+            form.or_(failed).first.wait_for(state="visible", timeout=START_TIMEOUT * 1000)
+            if not form.is_visible():
+                try:
+                    form.wait_for(state="visible", timeout=5_000)
+                except PlaywrightError:
+                    pytest.fail("the notebook failed in Voila:\n" + "\n".join(
+                        failed.all_inner_texts()))
+
+            # Recipients: the DataFrame of the notebook; choose another column, then the phones.
+            expect(page.locator(".iv-source")).to_contain_text("16 rows")
+            column = page.locator(".iv-column select")
+            expect(column).to_have_value("phone")  # guessed
+            column.select_option(label="segment")
+            expect(page.locator(".iv-column-msg")).to_contain_text("0 of the first 16")
+            column.select_option(label="phone")
+            expect(page.locator(".iv-column-msg")).to_contain_text("12 of the first 16")
+
+            # The message, each field validated as it is typed.
+            page.locator(".iv-app-id input").fill("4luaKsL2")
+            page.locator(".iv-file-id input").fill("12022022570cc2484c59d4f8b9745d34226285b1e.mp3")
+            page.locator(".iv-max-duration input").fill("500")
+            expect(page.locator(".iv-max-duration-msg")).to_contain_text("out of range")
+            page.locator(".iv-max-duration input").fill("50")
+            expect(page.locator(".iv-max-duration-msg")).to_have_text("✓")
+            page.locator(".iv-loop-count select").select_option(label="2")
+            page.locator(".iv-called-info textarea").fill("spring offer")
+            expect(page.locator(".iv-called-info-count")).to_contain_text("12 / 1,000")
+            expect(page.locator(".iv-sandbox input")).to_be_checked()
+            expect(page.locator("button.iv-send")).to_be_disabled()
+
+            # Check: the counts and the refused rows, masked.
+            page.locator("button.iv-check").click()
+            expect(page.locator(".iv-check-passed")).to_be_visible()
+            counts = {n: _count(page, n) for n in
+                      ("rows", "valid", "invalid", "duplicate", "requests")}
+            assert counts == {"rows": 16, "valid": 11, "invalid": 4, "duplicate": 1,
+                              "requests": 1}, counts
+            refused = page.locator(".iv-refused").inner_text()
+            assert "several numbers in one cell" in refused
+            assert not re.search(r"\d{5,}", refused), f"an unmasked number: {refused}"
+
+            # Send: confirm what will happen, against the sandbox.
+            send = page.locator("button.iv-send")
+            expect(send).to_be_enabled()
+            send.click()
+            confirm_text = page.locator(".iv-confirm-text")
+            expect(confirm_text).to_contain_text("Call 11 numbers")
+            expect(confirm_text).to_contain_text("local SANDBOX")
+            page.locator("button.iv-confirm").click()
+
+            # The results: summary table, chart and status.
+            summary = page.locator(".iv-summary table")
+            summary.wait_for(state="visible", timeout=SEND_TIMEOUT)
+            expect(page.locator(".iv-status")).to_contain_text("Sent.")
+            expect(page.locator(".iv-status")).to_contain_text("16 rows")
+            assert "submitted" in summary.inner_text()
+            expect(page.locator("img.iv-chart, .iv-chart img").first).to_be_visible()
+            expect(page.locator(".iv-progress-label")).to_contain_text("11 of 11 numbers sent")
+            expect(page.locator(".iv-error")).to_have_text("")
+
+            # The page scrolls inside Voila's own container: make the window as tall as the
+            # form, so that the screenshot holds all of it.
+            page.evaluate("document.querySelectorAll('*').forEach(e => { e.scrollTop = 0; })")
+            box = form.bounding_box()
+            assert box is not None
+            page.set_viewport_size({"width": 1200, "height": int(box["y"] + box["height"]) + 40})
+            page.wait_for_timeout(300)
+            box = form.bounding_box()
+            assert box is not None
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT), clip=box, animations="disabled")
+        finally:
+            browser.close()
+
+    assert not page_errors, page_errors
+    assert all("127.0.0.1" not in url for url in outside), outside
+    assert SCREENSHOT.stat().st_size > 10_000
+    if os.environ.get("UPDATE_SCREENSHOT") == "1":
+        README_SCREENSHOT.parent.mkdir(exist_ok=True)
+        shutil.copy(SCREENSHOT, README_SCREENSHOT)
