@@ -188,3 +188,22 @@ def test_error_hierarchy() -> None:
     assert issubclass(iv.ConfigurationError, ValueError)
     assert issubclass(iv.SendInterrupted, KeyboardInterrupt)
     assert errors.error_for_status("-20").code == "-20"
+
+
+def test_tls_verification_is_always_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    assert iv.VoiceClient(api_key="k", api_secret="s")._session().verify is True
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    session = iv.VoiceClient(api_key="k", api_secret="s")._session()
+    assert session.verify == "/etc/ssl/certs/ca-certificates.crt"
+    assert "verify" not in iv.VoiceClient.__init__.__code__.co_varnames
+
+
+def test_environment_proxies_are_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    session = iv.VoiceClient(api_key="k", api_secret="s")._session()
+    assert session.proxies.get("https") == "http://proxy.invalid:3128"
+    assert session.trust_env is False

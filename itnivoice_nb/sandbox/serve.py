@@ -1,10 +1,10 @@
 """Run a sandbox in the foreground until Ctrl-C: ``python -m itnivoice_nb sandbox --port 8765``.
 
-Example:
-    >>> serve_forever(8765, "127.0.0.1", 0)  # doctest: +SKIP
-    The sandbox (a local emulation of the Itniotech voice API) is listening.
-      URL:        http://127.0.0.1:8765
-    ...
+Example (it blocks until Ctrl-C, so it is shown, not run)::
+
+    serve_forever(8765, "127.0.0.1", 0)
+    # prints: The sandbox (a local emulation of the Itniotech voice API) is listening.
+    #           URL:        http://127.0.0.1:8765  ...
 """
 
 from __future__ import annotations
