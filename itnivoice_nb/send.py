@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -34,6 +35,7 @@ import threading
 import time
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -376,6 +378,11 @@ class _Sender:
                     self.idle.set()
 
 
+ProgressCallback = Callable[[int, int, dict[str, int]], None]
+"""``progress(done, total, counts)``: recipients whose batch has ended, recipients to send this
+run, and the outcome counts so far; called on the thread that called :func:`send`."""
+
+
 def _progress_bar(total: int, enabled: bool) -> Any:
     if not enabled or total == 0:
         return None
@@ -443,7 +450,7 @@ def send(
     strict: bool = False,
     batch_size: int = MAX_CALLEES,
     dry_run: bool = False,
-    progress: bool = True,
+    progress: bool | ProgressCallback = True,
     journal: str | os.PathLike[str] | bool | Any | None = _DEFAULT,
     campaign: str | None = None,
     resend_unknown: bool = False,
@@ -461,6 +468,8 @@ def send(
 
     Args:
         client: a :class:`VoiceClient`; default one from the environment variables.
+        progress: True for a tqdm bar, False for none, or a callable
+            ``progress(done, total, counts)`` called as each batch ends (e.g. a form's own bar).
         journal: path of the SQLite journal; default ``.itnivoice/journal.sqlite`` in the
             working directory; ``False`` keeps it in memory only (with a warning).
         campaign: a label; the same rows and message under a new label are a new campaign,
@@ -567,7 +576,7 @@ def _run(
     bucket: TokenBucket | None,
     *,
     concurrency: int,
-    progress: bool,
+    progress: bool | ProgressCallback,
     resend_unknown: bool,
     check_balance: bool,
     cancel: threading.Event | None,
@@ -622,8 +631,10 @@ def _run(
     for b in todo_list:
         todo.put(b)
     total = sum(len(b.callees) for b in todo_list)
-    bar = _progress_bar(total, progress)
+    bar = _progress_bar(total, progress is True)
+    report = progress if callable(progress) else None
     counts: Counter[str] = Counter()
+    sent = 0
     threads = [
         threading.Thread(target=sender.worker, args=(todo,), daemon=True, name=f"itnivoice-{i}")
         for i in range(min(concurrency, len(todo_list)))
@@ -640,7 +651,7 @@ def _run(
             # Without a progress bar nothing needs each answer at once: wait for the workers
             # to end (waking up for cancel) instead of waking at every batch, which would take
             # the interpreter lock from the workers a thousand times.
-            if bar is None and not sender.idle.wait(0.1):
+            if bar is None and report is None and not sender.idle.wait(0.1):
                 continue
             try:
                 done = sender.done.get(timeout=0.1)
@@ -653,6 +664,10 @@ def _run(
                     stop_cause = stop_cause or done.stop
                 else:
                     unexpected = unexpected or done.stop
+            sent += done.size
+            if report is not None:
+                with contextlib.suppress(Exception):  # a progress display never breaks a send
+                    report(sent, total, dict(counts))
             if bar is not None:
                 bar.update(done.size)
                 bar.set_postfix(

@@ -32,7 +32,6 @@ In a notebook, put ``form`` (or ``iv.send_form(df)``) last in a cell to show it;
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import html
 import io
@@ -42,7 +41,7 @@ import tempfile
 import threading
 import warnings
 import weakref
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -51,7 +50,7 @@ import ipywidgets as w
 import pandas as pd
 
 from ._vendor import CALLED_INFO_MAX, DEFAULT_BASE_URL, MAX_CALLEES
-from .client import ENV_KEY, ENV_SECRET, GroupAnswer, VoiceClient
+from .client import ENV_KEY, ENV_SECRET, VoiceClient
 from .errors import ItniotechError, SendInterrupted, SendStopped
 from .message import VoiceMessage
 from .numbers import mask_number, prepare
@@ -255,28 +254,6 @@ class _Checked:
     requests: int
 
 
-class _ProgressClient(VoiceClient):
-    """The same client (same account, connections and secret), telling the form's progress bar
-    how many numbers each sendGroup request carried once it comes back.
-
-    ``iv.send`` draws its progress bar with tqdm, whose notebook widget cannot be routed into
-    this form from the send's worker threads; this keeps the bar in the form instead.
-    """
-
-    def __init__(self, inner: VoiceClient, on_answer: Callable[[int], None]) -> None:
-        # No VoiceClient.__init__: share the inner client's state rather than re-reading the
-        # secret; the inner client is neither changed nor closed.
-        self.__dict__.update(inner.__dict__)
-        self._on_answer = on_answer
-
-    def send_group_raw(self, callees: Sequence[str], message: VoiceMessage) -> GroupAnswer:
-        try:
-            return super().send_group_raw(callees, message)
-        finally:
-            with contextlib.suppress(Exception):  # a progress bar must never break a send
-                self._on_answer(len(callees))
-
-
 # --------------------------------------------------------------------------- the form
 
 
@@ -324,7 +301,6 @@ class SendForm:
         self._sending = False
         self._lock = threading.Lock()
         self._finalizer: weakref.finalize | None = None
-        self._answered = 0
         self._check_notes: list[str] = []
         self._build()
         self._wire()
@@ -1001,7 +977,6 @@ class SendForm:
         self.results = None
         self.summary_html.value = ""
         self.chart.layout.display = "none"
-        self._answered = 0
         self.progress.max = max(1, checked.valid)
         self.progress.value = 0
         self.progress.bar_style = "info"
@@ -1011,9 +986,8 @@ class SendForm:
         self._set_busy(True)
         self.status.value = _note(f"Sending to {_plural(checked.valid, 'number')} on "
                                   f"{_esc(checked.account)}…")
-        probe = _ProgressClient(client, functools.partial(self._on_answered, checked.valid))
         self.thread = threading.Thread(
-            target=self._send_worker, args=(checked, probe, campaign, self._cancel),
+            target=self._send_worker, args=(checked, client, campaign, self._cancel),
             name="itnivoice-send-form", daemon=True,
         )
         self.thread.start()
@@ -1030,7 +1004,9 @@ class SendForm:
                 checked.df, checked.message, column=checked.column,  # type: ignore[arg-type]
                 client=client, default_region=checked.region, batch_size=self.batch_size,
                 concurrency=self.concurrency, journal=self.journal, campaign=campaign,
-                cancel=cancel, progress=False,  # the form's own bar: tqdm's would go astray
+                cancel=cancel,
+                # the form's own bar: tqdm's notebook bar, drawn from this thread, would go astray
+                progress=self._on_progress,
             )
             headline = "Sent."
         except SendInterrupted as err:
@@ -1052,12 +1028,10 @@ class SendForm:
                 client.close()  # the form's own connections; a client passed in stays open
             self._set_busy(False)
 
-    def _on_answered(self, total: int, numbers: int) -> None:
-        """A request came back (called from the send's worker threads)."""
-        with self._lock:
-            self._answered += numbers
-            done = min(self._answered, total)
-        self.progress.value = done
+    def _on_progress(self, done: int, total: int, counts: dict[str, int]) -> None:
+        """A batch ended (called by ``send`` on the form's send thread)."""
+        self.progress.max = max(1, total)
+        self.progress.value = min(done, total)
         self.progress_label.value = _note(f"{done:,} of {total:,} numbers answered")
 
     def _finish(

@@ -449,3 +449,13 @@ def test_time_per_run_is_bounded() -> None:
     with iv.Sandbox() as sb:
         iv.send(frame(4000), MSG, client=sb.client(), journal=None, progress=False)
     assert time.perf_counter() - t0 < 30
+
+
+def test_progress_callable_reports_each_batch(tmp_path: Path) -> None:
+    seen: list[tuple[int, int, dict[str, int]]] = []
+    with iv.Sandbox(reject_share=0) as sb:
+        iv.send(frame(450), MSG, client=sb.client(), journal=tmp_path / "j", batch_size=200,
+                progress=lambda done, total, counts: seen.append((done, total, counts)))
+    assert [s[0] for s in seen] == sorted(s[0] for s in seen)
+    assert seen[-1][0] == seen[-1][1] == 450 and len(seen) == 3
+    assert seen[-1][2]["submitted"] == 450
