@@ -155,6 +155,11 @@ class Answered:
         )
 
 
+def _digits(value: object) -> str:
+    text = value if type(value) is str else str(value)
+    return text if text.isdigit() else "".join(ch for ch in text if ch.isdigit())
+
+
 def _answered_rows(
     callees: list[str], fields: Fields, exact: bool
 ) -> tuple[list[Any], list[Any], list[Any], list[Any], list[Any]] | None:
@@ -168,8 +173,9 @@ def _answered_rows(
     if got is not callees and (got != callees or len(set(got)) != len(got)):
         if not exact and set(map(type, got)) != {str}:
             return None
-        # Not one entry per callee in order: match by number (the last entry for a number wins).
-        at = {number: i for i, number in enumerate(got)}
+        # Not one entry per callee in order: match by number (the last entry for a number wins),
+        # reading the answer's callee as digits ("+91…" or a JSON number name the same callee).
+        at = {_digits(number): i for i, number in enumerate(got)}
         where = [at.get(number) for number in callees]
         voice = [None if i is None else voice[i] for i in where]
         code = [None if i is None else code[i] for i in where]

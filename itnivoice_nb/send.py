@@ -70,7 +70,7 @@ from .outcomes import (
     UNKNOWN,
 )
 from .ratelimit import TokenBucket
-from .results import Answered, build_results
+from .results import Answered, _digits, build_results
 
 log = logging.getLogger("itnivoice_nb")
 
@@ -169,7 +169,7 @@ def _answered_counts(callees: list[str], kept: Answered, answer: GroupAnswer) ->
 
 
 def _outcome_counts(callees: list[str], answer: GroupAnswer) -> Counter[str]:
-    by = {item.callee: item for item in answer.items}
+    by = {_digits(item.callee): item for item in answer.items}
     counts: Counter[str] = Counter()
     for number in callees:
         item = by.get(number)

@@ -459,3 +459,24 @@ def test_progress_callable_reports_each_batch(tmp_path: Path) -> None:
     assert [s[0] for s in seen] == sorted(s[0] for s in seen)
     assert seen[-1][0] == seen[-1][1] == 450 and len(seen) == 3
     assert seen[-1][2]["submitted"] == 450
+
+
+def test_answer_callees_written_differently_still_match() -> None:
+    import json
+
+    from tests.scripted import scripted
+
+    data = [
+        {"voiceId": "1", "callee": "+918563214120", "terminationCode": "0"},
+        {"voiceId": 2, "callee": 918563214121, "terminationCode": 0},
+        {"voiceId": "3", "callee": "918563214122", "terminationCode": "2",
+         "terminationReason": "invalid number"},
+    ]
+    body = json.dumps({"status": "0", "reason": "success", "data": data})
+    with scripted((200, body, {})) as (url, _):
+        client = iv.VoiceClient(api_key="k", api_secret="s", base_url=url)
+        res = iv.send(pd.DataFrame({"phone": ["918563214120", "918563214121", "918563214122"]}),
+                      MSG, client=client, journal=None, progress=False)
+    assert res["outcome"].tolist() == ["submitted", "submitted", "rejected"]
+    assert res["voice_id"].tolist() == ["1", "2", "3"]
+    assert res["outcome_reason"].tolist()[2] == "invalid number"
