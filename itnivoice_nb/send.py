@@ -471,7 +471,8 @@ def send(
         progress: True for a tqdm bar, False for none, or a callable
             ``progress(done, total, counts)`` called as each batch ends (e.g. a form's own bar).
         journal: path of the SQLite journal; default ``.itnivoice/journal.sqlite`` in the
-            working directory; ``False`` keeps it in memory only (with a warning).
+            working directory; ``False`` keeps it in memory only (with a warning); ``None``
+            does the same without the warning (for examples and tests).
         campaign: a label; the same rows and message under a new label are a new campaign,
             sent again on purpose.
         resend_unknown: resend batches whose fate is unknown (they may be charged twice).
