@@ -107,10 +107,10 @@ class Batch:
 class _Write:
     """One statement waiting for a group commit; ``done`` once committed (or failed: ``error``).
 
-    ``sql`` None is a flush (nothing to write); ``owner`` is the writing thread.
+    ``owner`` is the writing thread.
     """
 
-    sql: str | None
+    sql: str
     params: tuple[Any, ...]
     owner: int
     done: bool = False
@@ -172,7 +172,6 @@ class Journal:
         self._writes = threading.Condition(threading.Lock())
         self._queued: list[_Write] = []
         self._committing = False
-        self._deferred: dict[int, list[_Write]] = {}
 
     def __repr__(self) -> str:
         return f"Journal({str(self.path) if self.path else None!r})"
@@ -192,21 +191,15 @@ class Journal:
                 raise
             self._db.execute("COMMIT")
 
-    def _write(self, sql: str | None, params: tuple[Any, ...] = (), *, wait: bool = True) -> None:
+    def _write(self, sql: str, params: tuple[Any, ...] = ()) -> None:
         """Run one statement in a durable transaction shared with concurrent writers.
 
-        ``wait=False`` only queues it: it is committed with this thread's next write (or
-        :meth:`flush`), which then raises its error if it failed. ``sql=None`` writes nothing
-        (a flush). A thread's writes commit in the order it made them.
+        Returns once it is committed; raises its own error if it failed.
         """
-        owner = threading.get_ident()
-        mine = _Write(sql, params, owner)
+        mine = _Write(sql, params, threading.get_ident())
         group: list[_Write] | None = None
         with self._writes:
             self._queued.append(mine)
-            if not wait:
-                self._deferred.setdefault(owner, []).append(mine)
-                return
             while self._committing and not mine.done:
                 self._writes.wait()
             if not mine.done:  # lead: commit everything queued so far, this write included
@@ -228,15 +221,8 @@ class Journal:
                         write.done = True
                     self._committing = False
                     self._writes.notify_all()
-        with self._writes:
-            earlier = self._deferred.pop(owner, [])
-        for write in (*earlier, mine):
-            if write.error is not None:
-                raise write.error
-
-    def flush(self) -> None:
-        """Commit every queued write (see ``finish(wait=False)``) and wait until it is durable."""
-        self._write(None)
+        if mine.error is not None:
+            raise mine.error
 
     def _commit_group(self, group: list[_Write]) -> None:
         """One transaction for the group; if it fails, each write alone (so errors stay theirs).
@@ -245,11 +231,9 @@ class Journal:
         fails with the same error (a batch is never marked in flight after its thread's previous
         record was lost).
         """
-        statements = [(w.sql, w) for w in group if w.sql is not None]
+        statements = [(w.sql, w) for w in group]
         with self._lock:
             db = self._db
-            if not statements:
-                return
             try:
                 db.execute("BEGIN IMMEDIATE")
                 for sql, write in statements:
@@ -392,13 +376,12 @@ class Journal:
     def batches(
         self, campaign_id: str, *, known_answers: Mapping[int, int] | None = None
     ) -> list[Batch]:
-        """Every batch of the campaign, in order (queued writes are committed first).
+        """Every batch of the campaign, in order.
 
         ``known_answers``: ``{batch_no: attempts}`` of answers the caller holds already; a
         batch recorded answered (status "0") after exactly that many attempts comes without
         its ``response`` text (None), which saves reading it back at scale.
         """
-        self.flush()
         if not known_answers:
             with self._lock:
                 rows = self._db.execute(
@@ -461,14 +444,8 @@ class Journal:
         api_reason: str | None = None,
         response: str | None = None,
         error: str | None = None,
-        wait: bool = True,
     ) -> None:
-        """Record how a batch ended: answered, failed (never charged) or unknown.
-
-        ``wait=False`` returns at once: the record is committed with this thread's next journal
-        write (its next :meth:`mark_in_flight`, in the same transaction) or :meth:`flush`, which
-        raise its error if it failed. A sending worker uses it to save one commit per batch.
-        """
+        """Record how a batch ended: answered, failed (never charged) or unknown (durable)."""
         if state not in (ANSWERED, FAILED, UNKNOWN, PENDING):
             raise ValueError(f"cannot finish a batch as {state!r}")
         self._write(
@@ -487,7 +464,6 @@ class Journal:
                 campaign_id,
                 batch_no,
             ),
-            wait=wait,
         )
 
     def reset_unknown(self, campaign_id: str) -> int:

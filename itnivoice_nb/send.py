@@ -207,8 +207,6 @@ class _Sender:
         self.answered: dict[int, Answered] = {}
         """Fields of the answers recorded by this send, so the results need not re-parse them."""
         self._shared: dict[str | None, str | None] = {}
-        self.errors: list[BaseException] = []
-        """Journal errors met by a worker after its last batch (raised by ``send``)."""
         self.idle = threading.Event()
         """Set when every worker started by :meth:`start` has ended."""
         self._running = 0
@@ -368,10 +366,6 @@ class _Sender:
                 if done.stop is not None:
                     self.stop.set()
         finally:
-            try:
-                self.journal.flush()  # this worker's last record, if it is still queued
-            except BaseException as exc:
-                self.errors.append(exc)
             with self._running_lock:
                 self._running -= 1
                 if self._running <= 0:
@@ -694,8 +688,6 @@ def _run(
         answered=sender.answered,
     )
     results.attrs.update(attrs)
-    if unexpected is None and sender.errors:
-        unexpected = sender.errors[0]
     if unexpected is not None:
         raise unexpected
     if interrupted:

@@ -205,8 +205,7 @@ def test_group_commit_keeps_every_write_and_known_answers_skip_texts(tmp_path: P
         for k in range(first, 201, 8):
             book.mark_in_flight(cid, k, 1)
             book.finish(cid, k, state=j.ANSWERED, attempts=1, api_status="0",
-                        response=f"answer {k}", wait=k % 3 != 0)
-        book.flush()
+                        response=f"answer {k}")
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(1, 9)]
     for t in threads:
@@ -223,7 +222,7 @@ def test_group_commit_keeps_every_write_and_known_answers_skip_texts(tmp_path: P
     book.close()
 
 
-def test_a_deferred_record_that_fails_stops_the_next_mark(tmp_path: Path) -> None:
+def test_a_failed_record_is_raised_to_its_writer(tmp_path: Path) -> None:
     book = j.Journal(tmp_path / "j.sqlite")
     cid = book.open_campaign(
         "c", label=None, api_key="k", base_url="u", message={},
@@ -234,10 +233,10 @@ def test_a_deferred_record_that_fails_stops_the_next_mark(tmp_path: Path) -> Non
         "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
     )
     book.mark_in_flight(cid, 1, 1)
-    book.finish(cid, 1, state=j.ANSWERED, attempts=1, api_status="0", response="boom", wait=False)
     with pytest.raises(sqlite3.DatabaseError, match="disk full"):
-        book.mark_in_flight(cid, 2, 1)
+        book.finish(cid, 1, state=j.ANSWERED, attempts=1, api_status="0", response="boom")
+    book.mark_in_flight(cid, 2, 1)  # the journal stays usable for the next write
     states = [b.state for b in book.batches(cid)]
-    assert states == [j.IN_FLIGHT, j.PENDING, j.PENDING]  # batch 2 never marked: never sent
+    assert states == [j.IN_FLIGHT, j.IN_FLIGHT, j.PENDING]
     book.release(cid)
     book.close()
