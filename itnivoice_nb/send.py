@@ -250,8 +250,10 @@ class _Sender:
                         f"base_url ({self.client.base_url})"
                     )
                     return self._failed(batch, attempts, status, None, None, None, str(err), err)
-                if status == 429 and tries < self.policy.max_attempts and self._pause(tries):
-                    continue
+                if status == 429:  # rate limited: refused before processing, nothing charged
+                    if tries < self.policy.max_attempts and self._pause(tries):
+                        continue
+                    return self._failed(batch, attempts, status, None, None, None, str(exc))
                 return self._unknown(batch, attempts, status, str(exc))
             except Exception as exc:  # an unexpected bug must not lose the in-flight record
                 self._unknown(batch, attempts, None, f"unexpected error: {exc!r}")

@@ -222,3 +222,16 @@ def test_probabilistic_faults_still_at_most_once(tmp_path: Path) -> None:
         unknown_batches = set(res.loc[res["outcome"] == "unknown", "batch"].dropna().astype(int))
         ambiguous = {"drop_before", "drop_after", "truncate", "http_500"}
         assert len(unknown_batches) == sum(1 for r in sb.requests if r.fault in ambiguous)
+
+
+def test_rate_limited_429_is_retried_then_failed_never_unknown(tmp_path: Path) -> None:
+    with iv.Sandbox(reject_share=0) as sb:
+        sb.inject("http_500", http_status=429, on=[2, 3, 4, 5])
+        res = run(sb, tmp_path)
+        outcomes = batch_outcomes(res)
+        assert sb.max_charges() == 1
+    assert outcomes[1] == {"submitted"}
+    assert outcomes[2] == {"failed"}  # three attempts, all 429: refused, not charged
+    assert outcomes[3] == {"submitted"}  # one 429, then accepted
+    assert res.loc[res["batch"] == 2, "outcome_reason"].str.contains("429").all()
+    assert (res["outcome"] != "unknown").all()
