@@ -17,6 +17,7 @@ from __future__ import annotations
 from .calls import call_outcomes
 from .client import GroupAnswer, GroupItem, VoiceClient
 from .errors import (
+    AlreadySentError,
     ApiError,
     AuthenticationError,
     BadResponseError,
@@ -63,6 +64,7 @@ __all__ = [
     "OUTCOMES",
     "OUTCOME_COLORS",
     "OUTCOME_MEANINGS",
+    "AlreadySentError",
     "ApiError",
     "AuthenticationError",
     "BadResponseError",

@@ -364,12 +364,49 @@ class Journal:
         with _ACTIVE_LOCK:
             _ACTIVE.discard((self._key, campaign_id))
 
-    def campaign_numbers(self, campaign_id: str) -> int:
+    def sent_before(
+        self,
+        campaign_id: str,
+        *,
+        api_key: str,
+        base_url: str,
+        message: dict[str, Any],
+        numbers: Sequence[str],
+    ) -> tuple[int, str, float] | None:
+        """For a campaign not in the journal yet: how many of ``numbers`` other campaigns with
+        the same message, account and base URL have already sent (answered, unknown or in
+        flight), the latest such campaign and when it started; None when there are none.
+        """
         with self._lock:
-            row = self._db.execute(
-                "SELECT n_numbers FROM campaigns WHERE campaign_id=?", (campaign_id,)
-            ).fetchone()
-        return 0 if row is None else int(row[0])
+            if self._db.execute(
+                "SELECT 1 FROM campaigns WHERE campaign_id=?", (campaign_id,)
+            ).fetchone():
+                return None
+            rows = self._db.execute(
+                "SELECT c.campaign_id, c.created_at, b.numbers FROM campaigns c "
+                "JOIN batches b ON b.campaign_id = c.campaign_id "
+                "WHERE c.api_key=? AND c.base_url=? AND c.message=? AND b.state IN (?,?,?)",
+                (
+                    api_key,
+                    base_url,
+                    json.dumps(message, sort_keys=True),
+                    ANSWERED,
+                    UNKNOWN,
+                    IN_FLIGHT,
+                ),
+            ).fetchall()
+        if not rows:
+            return None
+        wanted = set(numbers)
+        found: set[str] = set()
+        latest: tuple[str, float] | None = None
+        for other, created, joined in rows:
+            hits = wanted.intersection(joined.split(","))
+            if hits:
+                found |= hits
+                if latest is None or created > latest[1]:
+                    latest = (other, created)
+        return None if latest is None else (len(found), latest[0], latest[1])
 
     # -- batches ------------------------------------------------------------------------------
 

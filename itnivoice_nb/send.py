@@ -49,6 +49,7 @@ from ._columns import free_labels
 from ._vendor import MAX_CALLEES, STATUS_OK, TERMINATION_ACCEPTED
 from .client import GroupAnswer, VoiceClient
 from .errors import (
+    AlreadySentError,
     ApiError,
     BadResponseError,
     ConnectError,
@@ -477,6 +478,9 @@ def send(
         cancel: a ``threading.Event``; setting it stops the send like Ctrl-C does.
 
     Raises:
+        AlreadySentError: no ``campaign`` label was given and some of these numbers were
+            already sent this same message from this account by another campaign (a list
+            that changed since the last send); nothing is sent.
         SendStopped: -1, -2, -10, -13 or -22 stopped the send; ``err.results`` has every row.
         SendInterrupted: Ctrl-C; ``err.results`` has every row. Run the same call to resume.
 
@@ -531,6 +535,23 @@ def send(
         results.attrs.update(attrs)
         return results
 
+    if campaign is None:
+        before = book.sent_before(
+            cid, api_key=client.api_key, base_url=client.base_url, message=message.fields(),
+            numbers=numbers,
+        )
+        if before is not None:
+            count, other, started = before
+            when = datetime.fromtimestamp(started, UTC).strftime("%Y-%m-%d %H:%M UTC")
+            raise AlreadySentError(
+                f"nothing sent: {count:,} of these {len(numbers):,} numbers were already sent "
+                f"this same message from this account in another campaign (#{other[:8]}, "
+                f"started {when}), and sending would call them again. To send to everyone "
+                "again on purpose, pass campaign='a new label'; to reach only the others, "
+                "leave out the rows already sent.",
+                count=count,
+                campaign=other,
+            )
     opened = book.open_campaign(
         cid,
         label=campaign,

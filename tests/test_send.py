@@ -480,3 +480,26 @@ def test_answer_callees_written_differently_still_match() -> None:
     assert res["outcome"].tolist() == ["submitted", "submitted", "rejected"]
     assert res["voice_id"].tolist() == ["1", "2", "3"]
     assert res["outcome_reason"].tolist()[2] == "invalid number"
+
+
+def test_changed_list_with_numbers_already_sent_is_refused(tmp_path: Path) -> None:
+    df = frame(300)
+    more = pd.concat([df, pd.DataFrame({"phone": ["+44 20 7946 0958"], "segment": "x",
+                                        "amount": 0.0}, index=pd.Index([9], name="row"))])
+    with iv.Sandbox(reject_share=0) as sb:
+        iv.send(df, MSG, client=sb.client(), journal=tmp_path / "j", progress=False)
+        n = len(sb.requests)
+        with pytest.raises(iv.AlreadySentError, match="300 of these 301 numbers") as info:
+            iv.send(more, MSG, client=sb.client(), journal=tmp_path / "j", progress=False)
+        assert info.value.count == 300 and len(sb.requests) == n  # nothing sent
+        # only the new row: no overlap, sent
+        only_new = iv.send(more.iloc[-1:], MSG, client=sb.client(), journal=tmp_path / "j",
+                           progress=False)
+        assert only_new["outcome"].tolist() == ["submitted"] and sb.max_charges() == 1
+        # on purpose, with a label: everyone again
+        iv.send(more, MSG, client=sb.client(), journal=tmp_path / "j", progress=False,
+                campaign="reminder")
+        assert sb.max_charges() == 2
+        # another message to the same numbers is another matter
+        other = iv.VoiceMessage(app_id="4luaKsL2", file_id="other.mp3")
+        iv.send(more, other, client=sb.client(), journal=tmp_path / "j", progress=False)
