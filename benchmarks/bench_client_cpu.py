@@ -15,6 +15,7 @@ The breakdown times each stage alone over the same batches, so the µs can be pl
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -26,7 +27,7 @@ from itnivoice_nb import signing
 from itnivoice_nb.client import GroupAnswer, parse_group_answer
 from itnivoice_nb.numbers import prepare
 from itnivoice_nb.results import Answered, build_results
-from itnivoice_nb.send import _answered_counts, campaign_id
+from itnivoice_nb.send import campaign_id
 
 from ._core import Config, Row, timed
 from .adapter import VendorAdapter
@@ -115,7 +116,7 @@ def breakdown(numbers: list[str], frame: pd.DataFrame) -> dict[str, float]:
 
     def keep(k: int, b: list[str], a: GroupAnswer) -> None:
         kept[k] = answered = Answered.of(b, a, 1, shared)
-        _answered_counts(b, answered, a)
+        Counter(answered.rows(b)[3])  # the progress counts, as send makes them
 
     numbers_of = list(range(1, len(batches) + 1))
     out["answer fields + counts"] = _per_recipient(_each(keep, numbers_of, batches, answers), n)

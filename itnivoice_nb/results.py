@@ -131,6 +131,13 @@ class Answered:
     code: list[str | None]
     why: list[str | None]
 
+    def rows(self, callees: list[str]) -> tuple[list[Any], ...]:
+        """voice_id, termination code and reason, outcome, detail per callee (see results)."""
+        got = callees if self.callees is None else self.callees
+        rows = _answered_rows(callees, (got, self.voice, self.code, self.why), True)
+        assert rows is not None  # the exact road always answers
+        return rows
+
     @classmethod
     def of(
         cls,
@@ -218,8 +225,7 @@ def _batch_rows(
         callees = batch.callees
         rows = None
         if kept is not None:
-            got = callees if kept.callees is None else kept.callees
-            rows = _answered_rows(callees, (got, kept.voice, kept.code, kept.why), True)
+            rows = kept.rows(callees)
         elif batch.response is not None:
             fields = None if exact else _plain_fields(batch.response)
             if fields is not None:

@@ -46,7 +46,7 @@ import pandas as pd
 from . import journal as j
 from . import signing
 from ._columns import free_labels
-from ._vendor import MAX_CALLEES, STATUS_OK, TERMINATION_ACCEPTED
+from ._vendor import MAX_CALLEES, STATUS_OK
 from .client import GroupAnswer, VoiceClient
 from .errors import (
     AlreadySentError,
@@ -71,7 +71,7 @@ from .outcomes import (
     UNKNOWN,
 )
 from .ratelimit import TokenBucket
-from .results import Answered, _digits, build_results
+from .results import Answered, build_results
 
 log = logging.getLogger("itnivoice_nb")
 
@@ -154,33 +154,6 @@ class _Done:
     size: int
     counts: Counter[str]
     stop: BaseException | None = None
-
-
-def _answered_counts(callees: list[str], kept: Answered, answer: GroupAnswer) -> Counter[str]:
-    """Outcome counts of an answered batch (for the progress bar), from its kept fields."""
-    if kept.callees is not None:  # not one entry per number in order: match by number
-        return _outcome_counts(callees, answer)
-    accepted = kept.code.count(TERMINATION_ACCEPTED)
-    counts: Counter[str] = Counter()
-    if accepted:
-        counts[SUBMITTED] = accepted
-    if accepted < len(callees):
-        counts[REJECTED] = len(callees) - accepted
-    return counts
-
-
-def _outcome_counts(callees: list[str], answer: GroupAnswer) -> Counter[str]:
-    by = {_digits(item.callee): item for item in answer.items}
-    counts: Counter[str] = Counter()
-    for number in callees:
-        item = by.get(number)
-        if item is None:
-            counts[UNKNOWN] += 1
-        elif item.termination_code == TERMINATION_ACCEPTED:
-            counts[SUBMITTED] += 1
-        else:
-            counts[REJECTED] += 1
-    return counts
 
 
 class _Sender:
@@ -274,7 +247,9 @@ class _Sender:
                 # The results use these fields only if the journal shows this very answer.
                 kept = Answered.of(callees, answer, attempts, self._shared)
                 self.answered[batch.batch_no] = kept
-                return _Done(batch.batch_no, len(callees), _answered_counts(callees, kept, answer))
+                # progress counts from the same matching the results use
+                counts = Counter(kept.rows(callees)[3])
+                return _Done(batch.batch_no, len(callees), counts)
             err = error_for_status(answer.status, answer.reason, http_status=answer.http_status)
             if answer.status == "-16":
                 self._check_clock(answer)
