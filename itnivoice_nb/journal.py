@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
@@ -129,6 +130,8 @@ class Opened:
 
 _ACTIVE: set[tuple[str, str]] = set()
 _ACTIVE_LOCK = threading.Lock()
+_MEMORY_KEYS = itertools.count(1)
+"""Names for in-memory journals: never reused (``id()`` is, once an object is freed)."""
 
 
 def _pid_alive(pid: int) -> bool:
@@ -168,7 +171,7 @@ class Journal:
                 "move it aside or pass journal=another path"
             ) from None
         self._lock = threading.Lock()
-        self._key = str(self.path.resolve()) if self.path else f"memory:{id(self)}"
+        self._key = str(self.path.resolve()) if self.path else f"memory:{next(_MEMORY_KEYS)}"
         self._writes = threading.Condition(threading.Lock())
         self._queued: list[_Write] = []
         self._committing = False

@@ -149,3 +149,13 @@ def test_call_records_store(tmp_path: Path) -> None:
     book.store_call_records([("v1", {"voiceId": "v1"}, True), ("v2", None, False)])
     got = book.call_records(["v1", "v2", "v3"])
     assert got == {"v1": ({"voiceId": "v1"}, True), "v2": (None, False)}
+
+
+def test_in_memory_journals_never_share_a_name() -> None:
+    # A campaign left open in a freed in-memory journal must not block a new journal that
+    # happens to reuse the freed object's address.
+    for _ in range(200):
+        book = j.Journal(None)
+        book.open_campaign("c1", label=None, api_key="k", base_url="u", message={},
+                           numbers=["1234567"], batch_size=200)
+        del book
