@@ -379,8 +379,10 @@ class VoiceClient:
         parts = urlsplit(url)
         return f"{parts.netloc}{parts.path}"
 
-    def _call(self, url: str, body: bytes | None, method: str = "POST") -> dict[str, Any]:
-        """One signed request; the parsed answer when status is "0", else the named ApiError."""
+    def _exchange(
+        self, url: str, body: bytes | None, method: str = "POST"
+    ) -> tuple[requests.Response, str]:
+        """One signed request; the response and its text, or BadResponseError if not HTTP 200."""
         response = self._post_raw(url, body, method)
         text = _text(response)
         if response.status_code != 200:
@@ -389,6 +391,11 @@ class VoiceClient:
                 http_status=response.status_code,
                 excerpt=_excerpt(text),
             )
+        return response, text
+
+    def _call(self, url: str, body: bytes | None, method: str = "POST") -> dict[str, Any]:
+        """One signed request; the parsed answer when status is "0", else the named ApiError."""
+        response, text = self._exchange(url, body, method)
         payload = _json_object(text, response.status_code)
         status, reason = _status_of(payload, text, response.status_code)
         if status != STATUS_OK:
@@ -411,14 +418,7 @@ class VoiceClient:
         """
         if len(callees) > MAX_CALLEES:
             raise ValueError(f"callees: {len(callees)} numbers; at most {MAX_CALLEES} a request")
-        response = self._post_raw(f"{self.base_url}/sendGroup", message.payload(callees))
-        text = _text(response)
-        if response.status_code != 200:
-            raise BadResponseError(
-                f"sendGroup answered HTTP {response.status_code}",
-                http_status=response.status_code,
-                excerpt=_excerpt(text),
-            )
+        response, text = self._exchange(f"{self.base_url}/sendGroup", message.payload(callees))
         return parse_group_answer(
             text, response.status_code, parse_server_date(response.headers.get("Date"))
         )
