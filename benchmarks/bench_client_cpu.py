@@ -24,14 +24,16 @@ import pandas as pd
 import itnivoice_nb as iv
 from itnivoice_nb import journal as j
 from itnivoice_nb import signing
+from itnivoice_nb._plan import campaign_id
 from itnivoice_nb.client import GroupAnswer, parse_group_answer
 from itnivoice_nb.numbers import prepare
 from itnivoice_nb.results import Answered, build_results
-from itnivoice_nb.send import campaign_id
 
 from ._core import Config, Row, timed
 from .adapter import VendorAdapter
 from .messy import clean_numbers
+
+ACCOUNT = j.Account("k", "http://loopback/voice", "a", "f.mp3")
 
 NAME: Final = "client_cpu"
 TITLE: Final = "client CPU per recipient (in-memory transport, journal off)"
@@ -82,8 +84,8 @@ def breakdown(numbers: list[str], frame: pd.DataFrame) -> dict[str, float]:
 
     def open_campaign() -> None:
         cid = campaign_id(msg, "k", "u", numbers, None)
-        j.Journal(None).open_campaign(
-            cid, label=None, api_key="k", base_url="u", message=msg.fields(),
+        j.Journal(None).claim(
+            cid, label=None, account=ACCOUNT, message=msg.fields(),
             numbers=numbers, batch_size=BATCH,
         )
 
@@ -97,8 +99,8 @@ def breakdown(numbers: list[str], frame: pd.DataFrame) -> dict[str, float]:
     out["requests machinery"] = raw - adapter_us - out["payload"] - out["signing"] - out[
         "parse answer (client)"
     ]
-    cid = book.open_campaign(
-        "c", label=None, api_key="k", base_url="u", message={}, numbers=numbers,
+    cid = book.claim(
+        "c", label=None, account=ACCOUNT, message={}, numbers=numbers,
         batch_size=BATCH,
     ).campaign_id
 
@@ -108,6 +110,7 @@ def breakdown(numbers: list[str], frame: pd.DataFrame) -> dict[str, float]:
             book.finish(
                 cid, k, state=j.ANSWERED, attempts=1, http_status=200, api_status="0",
                 api_reason="success", response=text,
+                numbers={j.SUBMITTED: batches[k - 1]},
             )
 
     out["journal (memory) in_flight + finish"] = _per_recipient(journal_rows, n, 1)

@@ -14,10 +14,11 @@ Example:
 
 from __future__ import annotations
 
+from ._classify import Decision, RetryPolicy, classify
+from ._plan import SendPlan, normalize_base_url, plan
 from .calls import call_outcomes
 from .client import GroupAnswer, GroupItem, VoiceClient
 from .errors import (
-    AlreadySentError,
     ApiError,
     AuthenticationError,
     BadResponseError,
@@ -25,13 +26,17 @@ from .errors import (
     ConnectError,
     DataExistsError,
     DataValidationError,
+    DeadlineExceededError,
     FeeError,
     InsufficientBalanceError,
     ItniotechError,
+    JournalError,
     ParameterError,
     PortProgramError,
     RecordPeriodError,
+    RedirectError,
     ResponseLostError,
+    ResponseTooLargeError,
     RestrictedIPError,
     SendInterrupted,
     SendStopped,
@@ -39,6 +44,7 @@ from .errors import (
     TransportError,
     UserLockedError,
 )
+from .form import SendForm, send_form
 from .message import VoiceMessage
 from .numbers import mask_number, normalize_number, prepare
 from .outcomes import OUTCOME_COLORS, OUTCOME_MEANINGS, OUTCOMES
@@ -54,9 +60,8 @@ from .plots import (
 )
 from .reporting import has_call_records, save_report, style_summary, styled, summary
 from .sandbox import Sandbox
-from .send import RetryPolicy, send
+from .send import send
 from .signing import sign, signed_headers
-from .widgets import SendForm, send_form
 
 __version__ = "0.1.0"
 
@@ -64,7 +69,6 @@ __all__ = [
     "OUTCOMES",
     "OUTCOME_COLORS",
     "OUTCOME_MEANINGS",
-    "AlreadySentError",
     "ApiError",
     "AuthenticationError",
     "BadResponseError",
@@ -72,20 +76,26 @@ __all__ = [
     "ConnectError",
     "DataExistsError",
     "DataValidationError",
+    "DeadlineExceededError",
+    "Decision",
     "FeeError",
     "GroupAnswer",
     "GroupItem",
     "InsufficientBalanceError",
     "ItniotechError",
+    "JournalError",
     "ParameterError",
     "PortProgramError",
     "RecordPeriodError",
+    "RedirectError",
     "ResponseLostError",
+    "ResponseTooLargeError",
     "RestrictedIPError",
     "RetryPolicy",
     "Sandbox",
     "SendForm",
     "SendInterrupted",
+    "SendPlan",
     "SendStopped",
     "TimestampExpiredError",
     "TransportError",
@@ -94,9 +104,12 @@ __all__ = [
     "VoiceMessage",
     "__version__",
     "call_outcomes",
+    "classify",
     "has_call_records",
     "mask_number",
+    "normalize_base_url",
     "normalize_number",
+    "plan",
     "plot_by_country",
     "plot_call_results",
     "plot_cost",

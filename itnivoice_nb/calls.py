@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from . import journal as j
+from ._classify import RetryPolicy, classify
 from .client import VoiceClient
 from .errors import ApiError, BadResponseError, ItniotechError, TransportError
 from .outcomes import RECORD_COLUMNS, SUBMITTED
@@ -36,31 +37,35 @@ IN_PROGRESS = "in_progress"
 NOT_FOUND = "not_found"
 ERROR = "error"
 
-_RETRYABLE_CODES = {"-16", "-18", "-26"}
 _NOT_FOUND_CODES = {"-21", "-22"}
 _RENAMED = {"termination_code": "sip_code", "termination_reason": "sip_reason"}
 
 
-def _fetch(client: VoiceClient, voice_id: str, attempts: int) -> tuple[dict[str, Any] | None, str]:
-    """(raw record or None, record_status). Retries the failures that are safe to retry."""
+def _fetch(
+    client: VoiceClient, voice_id: str, policy: RetryPolicy
+) -> tuple[dict[str, Any] | None, str]:
+    """(raw record or None, record_status). :func:`classify` says what may be retried."""
     last = ""
-    for attempt in range(1, attempts + 1):
+    tries = 0
+    while True:
+        tries += 1
         try:
             raw = client.call_record_raw(voice_id)
         except ApiError as err:
             if err.code in _NOT_FOUND_CODES:
                 return None, NOT_FOUND
-            if err.code not in _RETRYABLE_CODES:
-                raise
+            decision = classify(err, tries=tries, policy=policy, read=True)
             last = str(err)
         except (TransportError, BadResponseError) as err:
+            decision = classify(err, tries=tries, policy=policy, read=True)
             last = str(err)
         else:
             if raw is None:
                 return None, NOT_FOUND
             return raw, FINAL if is_final(raw) else IN_PROGRESS
-        time.sleep(min(4.0, 0.25 * 2 ** (attempt - 1)))
-    return {"_error": last}, ERROR
+        if decision.action != "retry":
+            return {"_error": last}, ERROR
+        time.sleep(policy.delay(tries))
 
 
 def call_outcomes(
@@ -83,49 +88,57 @@ def call_outcomes(
     """
     if not isinstance(results, pd.DataFrame) or "voice_id" not in results.columns:
         raise ValueError("results: expected the DataFrame iv.send returned (with 'voice_id')")
+    wanted = results["voice_id"].astype("str")
     if "outcome" in results.columns:
-        wanted = results["voice_id"].where(results["outcome"] == SUBMITTED)
-    else:
-        wanted = results["voice_id"]
+        wanted = wanted.where(results["outcome"] == SUBMITTED)
+    # A number the API listed twice keeps every voiceId ("a,b"): its first call speaks for it.
+    wanted = wanted.str.split(",").str[0]
     voice_ids = sorted({str(v) for v in wanted.dropna().tolist() if str(v)})
-    book = _journal(results, journal)
-    stored: dict[str, tuple[dict[str, Any] | None, bool]] = (
-        book.call_records(voice_ids) if book is not None else {}
-    )
-    found: dict[str, tuple[dict[str, Any] | None, str]] = {
-        v: (raw, FINAL) for v, (raw, final) in stored.items() if final and raw is not None
-    }
-    missing = [v for v in voice_ids if v not in found]
-    if missing:
-        if client is None:
-            client = VoiceClient()
-        fetched = _fetch_all(client, missing, concurrency, progress, attempts)
-        found.update(fetched)
-        if book is not None:
-            book.store_call_records(
-                [
-                    (v, raw, status == FINAL)
-                    for v, (raw, status) in fetched.items()
-                    if status in (FINAL, IN_PROGRESS)
-                ]
-            )
+    book, owned = _journal(results, journal)
+    try:
+        stored: dict[str, tuple[dict[str, Any] | None, bool]] = (
+            book.call_records(voice_ids) if book is not None else {}
+        )
+        found: dict[str, tuple[dict[str, Any] | None, str]] = {
+            v: (raw, FINAL) for v, (raw, final) in stored.items() if final and raw is not None
+        }
+        missing = [v for v in voice_ids if v not in found]
+        if missing:
+            if client is None:
+                client = VoiceClient()
+            policy = RetryPolicy(max_attempts=attempts, backoff=0.25, max_backoff=4.0)
+            fetched = _fetch_all(client, missing, concurrency, progress, policy)
+            found.update(fetched)
+            if book is not None:
+                book.store_call_records(
+                    [
+                        (v, raw, status == FINAL)
+                        for v, (raw, status) in fetched.items()
+                        if status in (FINAL, IN_PROGRESS)
+                    ]
+                )
+    finally:
+        if owned and book is not None:
+            book.close()
     return _join(results, wanted, found)
 
 
-def _journal(results: pd.DataFrame, journal: Any) -> j.Journal | None:
+def _journal(results: pd.DataFrame, journal: Any) -> tuple[j.Journal | None, bool]:
+    """The journal keeping call records, and whether this call opened it (and closes it)."""
     if isinstance(journal, j.Journal):
-        return journal
+        return journal, False
     path = journal if journal not in (None, False, True) else results.attrs.get("journal")
     if journal is False or not path:
-        return None
+        return None, False
     try:
-        return j.Journal(path)
+        return j.Journal(path), True
     except ItniotechError:
-        return None
+        return None, False
 
 
 def _fetch_all(
-    client: VoiceClient, voice_ids: list[str], concurrency: int, progress: bool, attempts: int
+    client: VoiceClient, voice_ids: list[str], concurrency: int, progress: bool,
+    policy: RetryPolicy,
 ) -> dict[str, tuple[dict[str, Any] | None, str]]:
     out: dict[str, tuple[dict[str, Any] | None, str]] = {}
     bar = None
@@ -136,7 +149,7 @@ def _fetch_all(
     lock = threading.Lock()
     try:
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            futures = {pool.submit(_fetch, client, v, attempts): v for v in voice_ids}
+            futures = {pool.submit(_fetch, client, v, policy): v for v in voice_ids}
             for future in as_completed(futures):
                 voice = futures[future]
                 try:

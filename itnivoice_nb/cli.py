@@ -1,5 +1,9 @@
 """Command line: ``python -m itnivoice_nb demo | sandbox | send``.
 
+Exit codes: 0 every row that could be sent was submitted or rejected (or nothing needed
+sending); 3 some row ended failed, unknown or not sent; 2 the send stopped (-1, -2, -10, -13,
+-22, a redirect, an HTTP 4xx, the journal failed); 1 a usage or input error; 130 interrupted.
+
 Example:
     $ python -m itnivoice_nb demo
     $ python -m itnivoice_nb sandbox --port 8765
@@ -18,17 +22,32 @@ from typing import NoReturn
 
 import pandas as pd
 
-from .errors import ItniotechError, SendInterrupted, SendStopped
-from .outcomes import OUTCOMES
+from .errors import ItniotechError, JournalError, SendInterrupted, SendStopped
+from .outcomes import FAILED, NOT_SENT, OUTCOMES, UNKNOWN
 
 SAMPLE = "sample_recipients.csv"
 
 
+EXIT_OK = 0
+EXIT_INPUT = 1
+EXIT_STOPPED = 2
+EXIT_INCOMPLETE = 3
+EXIT_INTERRUPTED = 130
+
+EPILOG = """exit codes:
+  0    every row that could be sent was submitted or rejected
+  3    some row ended failed, unknown or not_sent (see the results file)
+  2    the send stopped (-1/-2/-10/-13/-22, a redirect, HTTP 4xx, the journal failed)
+  1    a usage or input error; nothing was sent
+  130  interrupted (Ctrl-C); run the same command again to resume
+"""
+
+
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line."""
+    """An ArgumentParser whose errors are one line (exit code 1)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def _read_table(path: str, sheet: str | None) -> pd.DataFrame:
@@ -55,6 +74,19 @@ def _counts(results: pd.DataFrame) -> str:
     lines = [f"  {o:<{width}}  {int(counts.get(o, 0)):>8,}" for o in OUTCOMES]
     lines.append(f"  {'total':<{width}}  {len(results):>8,}")
     return "\n".join(lines)
+
+
+def exit_code(results: pd.DataFrame) -> int:
+    """0 when no row ended failed, unknown or not_sent; else 3.
+
+    Example:
+        >>> exit_code(pd.DataFrame({"outcome": ["submitted", "invalid"]}))
+        0
+        >>> exit_code(pd.DataFrame({"outcome": ["submitted", "unknown"]}))
+        3
+    """
+    bad = results["outcome"].isin([FAILED, UNKNOWN, NOT_SENT]).any()
+    return EXIT_INCOMPLETE if bad else EXIT_OK
 
 
 def _write(results: pd.DataFrame, output: Path) -> None:
@@ -84,6 +116,11 @@ def _demo(args: argparse.Namespace) -> int:
         f"Sending a voice message to {len(df)} rows of messy numbers ({SAMPLE}) "
         "through the local sandbox…"
     )
+    # The demo's sandbox is new each run: so is its journal (a real send's ledger is kept).
+    journal = out_dir / "journal.sqlite"
+    for stale in (journal, journal.with_name(journal.name + "-wal"),
+                  journal.with_name(journal.name + "-shm")):
+        stale.unlink(missing_ok=True)
     with Sandbox(seed=args.seed, latency=0.02) as sb:
         print(f"sandbox listening at {sb.base_url}")
         results = send(
@@ -91,8 +128,8 @@ def _demo(args: argparse.Namespace) -> int:
             msg,
             column="phone",
             client=sb.client(),
-            journal=out_dir / "journal.sqlite",
-            campaign=f"demo {sb.base_url}",
+            journal=journal,
+            campaign="demo",
             progress=not args.no_progress,
             batch_size=20,
         )
@@ -117,11 +154,23 @@ def _sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_dry_run(results: pd.DataFrame, output: str | None) -> None:
+    """A dry run writes its preview only where ``--output`` says (never over a real result)."""
+    if output:
+        _write(results, Path(output))
+        print(f"dry-run preview written to {output}")
+
+
 def _send(args: argparse.Namespace) -> int:
+    from ._plan import plan, preview_without_account
     from .client import VoiceClient
     from .message import VoiceMessage
-    from .send import send
 
+    if args.journal and Path(args.journal).expanduser().is_dir():
+        raise JournalError(
+            f"--journal {args.journal} is a directory; give a file path such as "
+            f"{Path(args.journal) / 'journal.sqlite'}"
+        )
     df = _read_table(args.recipients, args.sheet)
     message = VoiceMessage(
         app_id=args.app_id,
@@ -131,21 +180,42 @@ def _send(args: argparse.Namespace) -> int:
         loop_count=args.loop_count,
         called_info=args.called_info,
     )
-    client = None if args.dry_run else VoiceClient(base_url=args.base_url)
     output = Path(args.output or Path(args.recipients).with_suffix("").name + "_results.csv")
+    options = {
+        "column": args.column,
+        "default_region": args.default_region,
+        "strict": args.strict,
+        "batch_size": args.batch_size,
+    }
     try:
-        results = send(
-            df,
-            message,
-            column=args.column,
-            client=client,
-            default_region=args.default_region,
-            strict=args.strict,
-            batch_size=args.batch_size,
-            dry_run=args.dry_run,
+        client = VoiceClient(base_url=args.base_url)
+    except ItniotechError:
+        if not args.dry_run:
+            raise
+        print("DRY RUN: no credentials, so the ledger (numbers called before) is not checked")
+        results = preview_without_account(df, message, **options)
+        print(f"{results.attrs['requests']} request(s) would be made at most; nothing sent")
+        print(_counts(results))
+        _write_dry_run(results, args.output)
+        return EXIT_OK
+    the_plan = plan(
+        df,
+        message,
+        client=client,
+        journal=args.journal or True,
+        campaign=args.campaign,
+        allow_repeat=args.allow_repeat,
+        repeat_after=args.repeat_after,
+        **options,
+    )
+    if args.dry_run:
+        print("DRY RUN: nothing is sent")
+        print(the_plan)
+        _write_dry_run(the_plan.preview(), args.output)
+        return EXIT_OK
+    try:
+        results = the_plan.send(
             progress=not args.no_progress,
-            journal=args.journal or True,
-            campaign=args.campaign,
             resend_unknown=args.resend_unknown,
             concurrency=args.concurrency,
             rate_limit=args.rate_limit,
@@ -156,10 +226,16 @@ def _send(args: argparse.Namespace) -> int:
         print(_counts(err.results))
         print(f"results so far written to {output}", file=sys.stderr)
         raise
+    except JournalError as err:
+        if err.results is not None:
+            _write(err.results, output)
+            print(_counts(err.results))
+            print(f"results so far written to {output}", file=sys.stderr)
+        raise
     print(_counts(results))
     _write(results, output)
     print(f"results written to {output}")
-    return 0
+    return exit_code(results)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -168,6 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="itnivoice",
         description="Send voice messages to a list of numbers "
         "through the Itniotech voice API, safely; or try it against the sandbox.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -192,6 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
         "send",
         help="send to a CSV/Excel list of numbers; credentials from "
         "ITNIOTECH_API_KEY / ITNIOTECH_API_SECRET",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     send.add_argument("recipients", help="CSV, TSV or Excel file with a column of numbers")
     send.add_argument(
@@ -210,8 +290,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     send.add_argument("--batch-size", type=int, default=200, help="numbers a request (≤200)")
     send.add_argument("--dry-run", action="store_true", help="check and plan; send nothing")
-    send.add_argument("--journal", help="journal file (default .itnivoice/journal.sqlite)")
-    send.add_argument("--campaign", help="label: send the same list again as a new campaign")
+    send.add_argument(
+        "--journal",
+        help="journal file holding the ledger (default $ITNIOTECH_JOURNAL, else the user's "
+        "data directory)",
+    )
+    send.add_argument("--campaign", help="a label naming the campaign (resume, reports)")
+    send.add_argument(
+        "--allow-repeat",
+        action="store_true",
+        help="call numbers this account already called with this audio again",
+    )
+    send.add_argument(
+        "--repeat-after",
+        help="call again numbers last called longer ago than this, e.g. 7d or 12h",
+    )
     send.add_argument(
         "--resend-unknown",
         action="store_true",
@@ -239,10 +332,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except SendInterrupted as err:
         print(f"{parser.prog}: interrupted: {err}", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except SendStopped as err:
+        print(f"{parser.prog}: stopped: {err}", file=sys.stderr)
+        return EXIT_STOPPED
+    except JournalError as err:
+        print(f"{parser.prog}: journal: {err}", file=sys.stderr)
+        return EXIT_STOPPED if err.results is not None else EXIT_INPUT
     except (ItniotechError, ValueError, TypeError, OSError) as err:
         print(f"{parser.prog}: error: {err}", file=sys.stderr)
-        return 1
+        return EXIT_INPUT
 
 
 if __name__ == "__main__":  # pragma: no cover

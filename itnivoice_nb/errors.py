@@ -4,10 +4,13 @@ The tree::
 
     ItniotechError
     ├── ConfigurationError          missing or bad credentials / base URL (also a ValueError)
-    ├── TransportError              no usable HTTP answer
-    │   ├── ConnectError            the connection could not be made: nothing left the machine
-    │   └── ResponseLostError       the request may have reached the API; no answer came back
+    ├── TransportError              no usable HTTP answer; ``may_have_reached`` says if it may count
+    │   ├── ConnectError            not one byte of the request was written: nothing was sent
+    │   └── ResponseLostError       the request was (or may have been) written; no answer came back
+    │       ├── DeadlineExceededError   the whole exchange took longer than ``deadline``
+    │       └── ResponseTooLargeError   the answer is longer than ``max_response_bytes``
     ├── BadResponseError            an answer came back but is not the documented JSON
+    │   └── RedirectError           a 3xx answer: redirects are never followed
     ├── ApiError                    the API answered with status != "0"
     │   ├── AuthenticationError       -1
     │   ├── RestrictedIPError         -2
@@ -21,7 +24,8 @@ The tree::
     │   └── FeeError                  -26
     ├── AlreadySentError            an unlabelled send would call numbers an earlier campaign called
     ├── SendStopped                 a send stopped early; ``.results`` holds every row so far
-    └── RecordPeriodError           a call-record period the API cannot serve (also a ValueError)
+    ├── RecordPeriodError           a call-record period the API cannot serve (also a ValueError)
+    └── JournalError                the send journal cannot be used; ``.results`` when there are any
 
     SendInterrupted (a KeyboardInterrupt)  Ctrl-C / kernel interrupt during a send; ``.results``
 
@@ -62,15 +66,45 @@ class TransportError(ItniotechError):
 
 
 class ConnectError(TransportError):
-    """The connection could not be established: the request never left this machine."""
+    """Not one byte of the request was written: DNS failure, connection refused, connect
+    timeout, a proxy that refused the tunnel, a TLS handshake that failed (an untrusted
+    certificate), or the client's ``deadline`` passing while it was still connecting.
+
+    Only this error is safe to retry: the API cannot have seen (or charged) the request.
+    """
 
     may_have_reached = False
 
 
 class ResponseLostError(TransportError):
-    """The request was sent (or may have been) but no answer came back: read timeout, reset."""
+    """The request was written (or may have been) but no usable answer came back: a read
+    timeout, a reset, a TLS error after sending, a truncated answer. It may have been charged.
+    """
 
     may_have_reached = True
+
+
+class DeadlineExceededError(ResponseLostError):
+    """The whole exchange (sending, the answer's headers and body) took longer than the client's
+    ``deadline``: the server answered too slowly (a trickle), so the answer was abandoned.
+
+    ``deadline`` holds the limit in seconds.
+    """
+
+    def __init__(self, message: str, *, deadline: float | None = None) -> None:
+        super().__init__(message)
+        self.deadline = deadline
+
+
+class ResponseTooLargeError(ResponseLostError):
+    """The answer is longer than the client's ``max_response_bytes``; reading stopped there.
+
+    ``limit`` holds the limit in bytes.
+    """
+
+    def __init__(self, message: str, *, limit: int | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 class BadResponseError(ItniotechError):
@@ -86,6 +120,24 @@ class BadResponseError(ItniotechError):
         super().__init__(detail)
         self.http_status = http_status
         self.excerpt = excerpt
+
+
+class RedirectError(BadResponseError):
+    """The server answered with a redirect (HTTP 3xx). Redirects are never followed, so the
+    credentials and the numbers never go to another address.
+
+    ``http_status`` is the 3xx code; ``location_host`` the host the ``Location`` header names
+    (None when there is no readable Location). The full Location URL is never shown.
+
+    Example:
+        >>> err = RedirectError("moved", http_status=301, location_host="example.org")
+        >>> err.http_status, err.location_host
+        (301, 'example.org')
+    """
+
+    def __init__(self, message: str, *, http_status: int, location_host: str | None) -> None:
+        super().__init__(message, http_status=http_status)
+        self.location_host = location_host
 
 
 class ApiError(ItniotechError):
@@ -244,3 +296,18 @@ class SendInterrupted(KeyboardInterrupt):
 
 class RecordPeriodError(ItniotechError, ValueError):
     """A call-record period the API cannot serve (older than two months, end before start)."""
+
+
+class JournalError(ItniotechError):
+    """The send journal cannot be opened, read or written (or disagrees with the send).
+
+    ``results`` holds the results DataFrame as far as it is known, or None.
+
+    Example:
+        >>> JournalError("the journal file is locked").results is None
+        True
+    """
+
+    def __init__(self, message: str, *, results: pd.DataFrame | None = None) -> None:
+        super().__init__(message)
+        self.results = results

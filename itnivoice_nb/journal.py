@@ -1,53 +1,82 @@
-"""The send journal: SQLite record of every campaign and batch — the source of truth for results.
+"""The send journal: SQLite record of every campaign, batch and number — the source of truth.
 
-A batch moves ``pending → in_flight → answered | failed | unknown``. ``in_flight`` is committed
-*before* the request leaves, so a crash leaves evidence that the request may have reached the
-API; such batches become ``unknown`` on the next open and are never resent automatically.
+Three records live here:
 
-The file is created readable by its owner only (it holds phone numbers) and never holds the API
-secret. ``Journal(None)`` keeps the same records in memory (``journal=False``).
+* **campaigns** — one message sent to one list from one account (``campaign_id`` is a hash of
+  those, see :mod:`itnivoice_nb._plan`);
+* **batches** — one sendGroup request each, ``pending → in_flight → answered | failed |
+  unknown``; ``in_flight`` is committed *before* the request leaves, so a crash leaves evidence
+  that it may have reached the API (it becomes ``unknown`` on the next claim, never resent
+  automatically);
+* **the ledger** — one row per number per campaign, keyed by the *account* (API key, normalised
+  base URL, app_id, file_id): ``claimed`` (reserved, not sent yet), then ``submitted``,
+  ``rejected``, ``unknown`` or ``failed``; ``yielded`` when another campaign already had it.
+  A number ``claimed``, ``submitted`` or ``unknown`` in one campaign is not called by another
+  (:meth:`Journal.claim` checks and claims in one ``BEGIN IMMEDIATE`` transaction, so two
+  kernels or threads sharing a journal cannot both claim a number).
+
+One journal per user by default (:func:`default_path`: ``$ITNIOTECH_JOURNAL``, else a file in
+the user data directory), so notebooks in different folders share one ledger. The file is
+created readable by its owner only and never holds the API secret. ``Journal(None)`` keeps the
+same records in memory. The schema is versioned (``PRAGMA user_version``); files written by
+earlier versions are migrated on open (their sent numbers enter the ledger).
 
 Group commit: :meth:`Journal.mark_in_flight` and :meth:`Journal.finish` return only once their
-row is committed (durable: WAL, ``synchronous=FULL``), but the writes that several sending
-threads make at the same moment share one transaction and one fsync. The first writer to find
-no commit running commits everything queued so far; the others wait for that commit (or lead
-the next one). With 32 requests in flight this turns 64 serialised fsyncs per round into a few.
+rows are committed (durable: WAL, ``synchronous=FULL``), but the writes that several sending
+threads make at the same moment share one transaction and one fsync.
+
+Every SQLite failure (disk full, a corrupt file, a directory given as the path) is raised as
+:class:`~itnivoice_nb.errors.JournalError` with advice.
 
 Example:
-    >>> j = Journal(None)
-    >>> cid = j.open_campaign("c1", label=None, api_key="k", base_url="u", message={},
-    ...                       numbers=["91856321412", "91856321300"], batch_size=200).campaign_id
-    >>> [b.state for b in j.batches(cid)]
-    ['pending']
+    >>> with Journal(None) as book:
+    ...     acct = Account("k", "http://127.0.0.1:1/voice", "app", "f.mp3")
+    ...     got = book.claim("c1", label=None, account=acct, message={},
+    ...                      numbers=["91856321412", "91856321300"], batch_size=200)
+    ...     [b.state for b in book.batches("c1")], got.yielded
+    (['pending'], {})
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, TypeVar
 
-from .errors import ItniotechError
+import numpy as np
 
-PENDING = "pending"
-IN_FLIGHT = "in_flight"
-ANSWERED = "answered"
-FAILED = "failed"
-UNKNOWN = "unknown"
-STATES = (PENDING, IN_FLIGHT, ANSWERED, FAILED, UNKNOWN)
+from ._urls import normalize_base_url
+from .errors import ItniotechError, JournalError
 
-DEFAULT_PATH = Path(".itnivoice") / "journal.sqlite"
+PENDING: Final = "pending"
+IN_FLIGHT: Final = "in_flight"
+ANSWERED: Final = "answered"
+FAILED: Final = "failed"
+UNKNOWN: Final = "unknown"
+SKIPPED: Final = "skipped"
+"""A batch whose every number went to another campaign before it was sent."""
 
-_SCHEMA = """
+# ledger states
+CLAIMED: Final = "claimed"
+SUBMITTED: Final = "submitted"
+REJECTED: Final = "rejected"
+YIELDED: Final = "yielded"
+HOLDING: Final = (CLAIMED, SUBMITTED, UNKNOWN)
+"""Ledger states that keep a number from being called by another campaign of the account."""
+
+ENV_JOURNAL: Final = "ITNIOTECH_JOURNAL"
+SCHEMA_VERSION: Final = 2
+
+_SCHEMA_V1: Final = """
 CREATE TABLE IF NOT EXISTS campaigns (
     campaign_id TEXT PRIMARY KEY,
     label TEXT,
@@ -83,6 +112,57 @@ CREATE TABLE IF NOT EXISTS call_records (
 );
 """
 
+_SCHEMA_V2: Final = """
+CREATE TABLE IF NOT EXISTS accounts (
+    account_no INTEGER PRIMARY KEY,
+    api_key TEXT NOT NULL,
+    base_url TEXT NOT NULL,
+    app_id TEXT NOT NULL,
+    file_id TEXT NOT NULL,
+    UNIQUE (api_key, base_url, app_id, file_id)
+);
+ALTER TABLE campaigns ADD COLUMN campaign_no INTEGER;
+ALTER TABLE campaigns ADD COLUMN account_no INTEGER;
+CREATE UNIQUE INDEX IF NOT EXISTS campaigns_no ON campaigns (campaign_no);
+CREATE TABLE IF NOT EXISTS ledger (
+    account_no INTEGER NOT NULL,
+    number INTEGER NOT NULL,
+    campaign_no INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    at REAL NOT NULL,
+    detail TEXT,
+    PRIMARY KEY (account_no, number, campaign_no)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ledger_campaign ON ledger (campaign_no, state);
+"""
+
+
+def default_path() -> Path:
+    """Where the journal lives by default: ``$ITNIOTECH_JOURNAL``, else the user data directory.
+
+    Example:
+        >>> import os
+        >>> os.environ["ITNIOTECH_JOURNAL"] = "/tmp/j.sqlite"
+        >>> str(default_path())
+        '/tmp/j.sqlite'
+    """
+    env = os.environ.get(ENV_JOURNAL, "").strip()
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("itnivoice_nb", appauthor=False)) / "journal.sqlite"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """The ledger's key: who calls (API key, normalised base URL) with which audio (app, file)."""
+
+    api_key: str
+    base_url: str
+    app_id: str
+    file_id: str
+
 
 @dataclass(frozen=True, slots=True)
 class Batch:
@@ -104,34 +184,59 @@ class Batch:
         return self.numbers.split(",") if self.numbers else []
 
 
-@dataclass(slots=True)
-class _Write:
-    """One statement waiting for a group commit; ``done`` once committed (or failed: ``error``).
-
-    ``owner`` is the writing thread.
-    """
-
-    sql: str
-    params: tuple[Any, ...]
-    owner: int
-    done: bool = False
-    error: BaseException | None = None
-
-
 @dataclass(frozen=True, slots=True)
-class Opened:
-    """What :meth:`Journal.open_campaign` found."""
+class Claimed:
+    """What :meth:`Journal.claim` did."""
 
     campaign_id: str
     created: bool
     created_at: float
     recovered_unknown: int
+    """Batches found in flight from a process that is gone: now unknown."""
+    reset_unknown: int
+    """Unknown batches made pending again (``resend_unknown``)."""
+    yielded: dict[str, str] = field(default_factory=dict)
+    """Numbers newly left to another campaign by this claim: ``{number: reason}``."""
 
 
-_ACTIVE: set[tuple[str, str]] = set()
-_ACTIVE_LOCK = threading.Lock()
-_MEMORY_KEYS = itertools.count(1)
-"""Names for in-memory journals: never reused (``id()`` is, once an object is freed)."""
+@dataclass(slots=True)
+class _Write:
+    """Statements waiting for a group commit; ``done`` once committed (or failed: ``error``)."""
+
+    ops: list[tuple[str, Any, bool]]
+    owner: int
+    done: bool = False
+    error: BaseException | None = None
+
+
+_T = TypeVar("_T")
+
+_ADVICE: Final = (
+    "move the file aside (the ledger it holds protects people from a second call: keep it) or "
+    "free disk space, or pass journal=another path"
+)
+
+
+def _when(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def campaign_name(label: str | None, campaign_id: str) -> str:
+    """How a campaign is named to people: its label, or ``#`` and the start of its id.
+
+    Example:
+        >>> campaign_name("spring", "abc"), campaign_name(None, "0123456789abcdef")
+        ("campaign 'spring'", 'campaign #01234567')
+    """
+    return f"campaign {label!r}" if label else f"campaign #{campaign_id[:8]}"
+
+
+def _held_reason(state: str, at: float, name: str) -> str:
+    if state == SUBMITTED:
+        return f"called {_when(at)} in {name}"
+    if state == UNKNOWN:
+        return f"may have been called {_when(at)} in {name} (outcome unknown)"
+    return f"being called by {name} (claimed {_when(at)}, not finished)"
 
 
 def _pid_alive(pid: int) -> bool:
@@ -144,31 +249,57 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+_ACTIVE: set[tuple[str, str]] = set()
+_ACTIVE_LOCK = threading.Lock()
+_MEMORY_KEYS = iter(range(1, 1 << 62))
+
+
+def _ints(numbers: Sequence[str]) -> list[int]:
+    return [int(n) for n in numbers]
+
+
 class Journal:
-    """A SQLite journal at ``path`` (None: in memory). Thread-safe; one connection, one lock."""
+    """A SQLite journal at ``path`` (None: in memory). Thread-safe; a context manager.
+
+    Raises :class:`JournalError` when the path is a directory or the file is not a usable
+    SQLite journal — before touching it.
+    """
 
     def __init__(self, path: str | os.PathLike[str] | None) -> None:
-        self.path = None if path is None else Path(path)
+        self.path = None if path is None else Path(path).expanduser()
+        self._db: sqlite3.Connection | None = None
         if self.path is None:
             target = ":memory:"
         else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            if not self.path.exists():
-                fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
-                os.close(fd)
-            os.chmod(self.path, 0o600)
+            if self.path.is_dir():
+                raise JournalError(
+                    f"the journal path {str(self.path)!r} is a directory; pass a file path "
+                    f"such as {str(self.path / 'journal.sqlite')!r}"
+                )
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                if not self.path.exists():
+                    fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
+                    os.close(fd)
+                os.chmod(self.path, 0o600)
+            except OSError as exc:
+                raise JournalError(
+                    f"the journal {str(self.path)!r} cannot be created: {exc.strerror or exc}; "
+                    "pass journal=a writable file path"
+                ) from None
             target = str(self.path)
         try:
             self._db = sqlite3.connect(
-                target, check_same_thread=False, isolation_level=None, timeout=30
+                target, check_same_thread=False, isolation_level=None, timeout=60
             )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise ItniotechError(
-                f"the journal {str(self.path)!r} cannot be opened as SQLite ({exc}); "
-                "move it aside or pass journal=another path"
+            self._migrate()
+        except sqlite3.Error as exc:
+            if self._db is not None:
+                self._db.close()
+            raise JournalError(
+                f"the journal {str(self.path)!r} cannot be used as SQLite ({exc}); {_ADVICE}"
             ) from None
         self._lock = threading.Lock()
         self._key = str(self.path.resolve()) if self.path else f"memory:{next(_MEMORY_KEYS)}"
@@ -179,27 +310,141 @@ class Journal:
     def __repr__(self) -> str:
         return f"Journal({str(self.path) if self.path else None!r})"
 
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        """Close the connection (idempotent)."""
+        db, self._db = self._db, None
+        if db is not None:
+            with self._lock:
+                db.close()
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise JournalError("the journal is closed")
+        return self._db
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        db = self.db
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version >= SCHEMA_VERSION:
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]  # another process?
+            if version < SCHEMA_VERSION:
+                for statement in (_SCHEMA_V1 + _SCHEMA_V2).split(";"):
+                    if statement.strip():
+                        self._ddl(statement)
+                self._ledger_from_batches()
+                db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
+    def _ddl(self, statement: str) -> None:
+        try:
+            self.db.execute(statement)
+        except sqlite3.OperationalError as exc:
+            if "duplicate column" not in str(exc):
+                raise
+
+    def _ledger_from_batches(self) -> None:
+        """Version 1 files: number the campaigns and put every number they sent in the ledger.
+
+        Conservative: answered batches count as submitted (they may hold rejected numbers),
+        batches in flight or unknown as unknown, pending ones as claimed by their campaign.
+        """
+        db = self.db
+        rows = db.execute(
+            "SELECT campaign_id, api_key, base_url, message, created_at FROM campaigns "
+            "WHERE campaign_no IS NULL ORDER BY created_at"
+        ).fetchall()
+        if not rows:
+            return
+        start = db.execute("SELECT COALESCE(MAX(campaign_no), 0) FROM campaigns").fetchone()[0]
+        by_state = {ANSWERED: SUBMITTED, UNKNOWN: UNKNOWN, IN_FLIGHT: UNKNOWN, PENDING: CLAIMED,
+                    FAILED: FAILED}
+        for no, (cid, api_key, base_url, message, created) in enumerate(rows, start + 1):
+            fields = json.loads(message or "{}")
+            account = Account(
+                api_key,
+                normalize_base_url(base_url),
+                str(fields.get("appId", "")),
+                str(fields.get("fileId", "")),
+            )
+            account_no = self._account_no(account)
+            db.execute(
+                "UPDATE campaigns SET campaign_no=?, account_no=? WHERE campaign_id=?",
+                (no, account_no, cid),
+            )
+            for numbers, state, finished in db.execute(
+                "SELECT numbers, state, COALESCE(finished_at, sent_at) FROM batches "
+                "WHERE campaign_id=?",
+                (cid,),
+            ).fetchall():
+                db.executemany(
+                    "INSERT OR IGNORE INTO ledger VALUES (?,?,?,?,?,NULL)",
+                    (
+                        (account_no, int(n), no, by_state.get(state, UNKNOWN), finished or created)
+                        for n in numbers.split(",")
+                        if n.isdigit()
+                    ),
+                )
+
+    def _account_no(self, account: Account) -> int:
+        db = self.db
+        key = (account.api_key, account.base_url, account.app_id, account.file_id)
+        row = db.execute(
+            "SELECT account_no FROM accounts WHERE api_key=? AND base_url=? AND app_id=? "
+            "AND file_id=?",
+            key,
+        ).fetchone()
+        if row is not None:
+            return int(row[0])
+        return int(db.execute("INSERT INTO accounts VALUES (NULL,?,?,?,?)", key).lastrowid or 0)
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _guard(self, what: str, fn: Callable[[], _T]) -> _T:
+        """Run ``fn``; a SQLite failure becomes a :class:`JournalError` with advice."""
+        try:
+            return fn()
+        except sqlite3.Error as exc:
+            where = str(self.path) if self.path else "in memory"
+            raise JournalError(
+                f"the journal ({where}) failed while {what}: {exc}; {_ADVICE}"
+            ) from None
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            db = self.db
+            db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
+                yield db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
+            db.execute("COMMIT")
 
-    def _write(self, sql: str, params: tuple[Any, ...] = ()) -> None:
-        """Run one statement in a durable transaction shared with concurrent writers.
+    def _write(self, ops: list[tuple[str, Any, bool]]) -> None:
+        """Run statements in a durable transaction shared with concurrent writers.
 
-        Returns once it is committed; raises its own error if it failed.
+        ``ops``: ``(sql, params, many)``. Returns once committed; raises its own error if the
+        write failed (as :class:`JournalError`).
         """
-        mine = _Write(sql, params, threading.get_ident())
+        mine = _Write(ops, threading.get_ident())
         group: list[_Write] | None = None
         with self._writes:
             self._queued.append(mine)
@@ -214,7 +459,7 @@ class Journal:
             except BaseException as exc:  # e.g. KeyboardInterrupt while committing: rolled back
                 for write in group:
                     if write.error is None:
-                        write.error = ItniotechError(
+                        write.error = JournalError(
                             f"the journal commit this record was part of was interrupted: {exc!r}"
                         )
                 raise
@@ -225,7 +470,19 @@ class Journal:
                     self._committing = False
                     self._writes.notify_all()
         if mine.error is not None:
-            raise mine.error
+            err = mine.error
+            if isinstance(err, sqlite3.Error):
+                where = str(self.path) if self.path else "in memory"
+                raise JournalError(f"the journal ({where}) failed to record: {err}; {_ADVICE}")
+            raise err
+
+    @staticmethod
+    def _run(db: sqlite3.Connection, write: _Write) -> None:
+        for sql, params, many in write.ops:
+            if many:
+                db.executemany(sql, params)
+            else:
+                db.execute(sql, params)
 
     def _commit_group(self, group: list[_Write]) -> None:
         """One transaction for the group; if it fails, each write alone (so errors stay theirs).
@@ -234,33 +491,32 @@ class Journal:
         fails with the same error (a batch is never marked in flight after its thread's previous
         record was lost).
         """
-        statements = [(w.sql, w) for w in group]
         with self._lock:
-            db = self._db
+            db = self.db
             try:
                 db.execute("BEGIN IMMEDIATE")
-                for sql, write in statements:
-                    db.execute(sql, write.params)
+                for write in group:
+                    self._run(db, write)
                 db.execute("COMMIT")
                 return
             except Exception as exc:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
-                if len(statements) == 1:
-                    statements[0][1].error = exc
+                if len(group) == 1:
+                    group[0].error = exc
                     return
             except BaseException:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
             failed: dict[int, BaseException] = {}
-            for sql, write in statements:
+            for write in group:
                 if write.owner in failed:
                     write.error = failed[write.owner]
                     continue
                 try:
                     db.execute("BEGIN IMMEDIATE")
-                    db.execute(sql, write.params)
+                    self._run(db, write)
                     db.execute("COMMIT")
                 except BaseException as exc:
                     if db.in_transaction:
@@ -269,147 +525,299 @@ class Journal:
                         raise
                     write.error = failed[write.owner] = exc
 
-    # -- campaigns ----------------------------------------------------------------------------
+    # -- campaigns and the ledger -------------------------------------------------------------
 
-    def open_campaign(
+    def campaign(self, campaign_id: str) -> dict[str, Any] | None:
+        """The campaign's row (label, created_at, pending: batches still to send) or None."""
+
+        def read() -> dict[str, Any] | None:
+            with self._lock:
+                row = self.db.execute(
+                    "SELECT label, created_at, (SELECT COUNT(*) FROM batches b WHERE "
+                    "b.campaign_id=c.campaign_id AND b.state IN (?,?)) FROM campaigns c "
+                    "WHERE campaign_id=?",
+                    (PENDING, FAILED, campaign_id),
+                ).fetchone()
+            if row is None:
+                return None
+            return {"label": row[0], "created_at": row[1], "to_send": row[2]}
+
+        return self._guard("reading a campaign", read)
+
+    def held(
+        self,
+        account: Account,
+        numbers: Sequence[str],
+        *,
+        own: str | None = None,
+        since: float | None = None,
+    ) -> dict[str, str]:
+        """Which of ``numbers`` other campaigns of ``account`` hold: ``{number: reason}``.
+
+        ``own``: the campaign asking (its own rows do not count). ``since``: only holds newer
+        than this Unix time count (``repeat_after``).
+        """
+
+        def read() -> dict[str, str]:
+            with self._lock:
+                return self._held(self.db, account, numbers, own, since)
+
+        return self._guard("reading the ledger", read)
+
+    def _held(
+        self,
+        db: sqlite3.Connection,
+        account: Account,
+        numbers: Sequence[str],
+        own: str | None,
+        since: float | None,
+    ) -> dict[str, str]:
+        row = db.execute(
+            "SELECT account_no FROM accounts WHERE api_key=? AND base_url=? AND app_id=? "
+            "AND file_id=?",
+            (account.api_key, account.base_url, account.app_id, account.file_id),
+        ).fetchone()
+        if row is None or not len(numbers):
+            return {}
+        own_no = -1
+        if own is not None:
+            found = db.execute(
+                "SELECT campaign_no FROM campaigns WHERE campaign_id=?", (own,)
+            ).fetchone()
+            own_no = -1 if found is None or found[0] is None else int(found[0])
+        marks = ",".join("?" * len(HOLDING))
+        sql = (
+            f"SELECT number, campaign_no, state, at FROM ledger WHERE account_no=? "
+            f"AND campaign_no<>? AND state IN ({marks})"
+        )
+        params: list[Any] = [row[0], own_no, *HOLDING]
+        if since is not None:
+            sql += " AND at>=?"
+            params.append(since)
+        rows = db.execute(sql, params).fetchall()
+        if not rows:
+            return {}
+        wanted = np.asarray(_ints(numbers), dtype=np.int64)
+        held = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+        hit = np.isin(held, wanted)
+        if not hit.any():
+            return {}
+        picked = [rows[i] for i in np.flatnonzero(hit).tolist()]
+        names: dict[int, str] = {}
+        for no, label, cid in db.execute(
+            "SELECT campaign_no, label, campaign_id FROM campaigns WHERE campaign_no IN "
+            f"({','.join(str(int(n)) for n in {r[1] for r in picked})})"
+        ):
+            names[int(no)] = campaign_name(label, cid)
+        # One reason per number: the most recent hold wins.
+        picked.sort(key=lambda r: (r[0], r[3]))
+        return {
+            str(number): _held_reason(state, at, names.get(camp, "another campaign"))
+            for number, camp, state, at in picked
+        }
+
+    def claim(
         self,
         campaign_id: str,
         *,
         label: str | None,
-        api_key: str,
-        base_url: str,
-        message: dict[str, Any],
+        account: Account,
+        message: Mapping[str, Any],
         numbers: Sequence[str],
         batch_size: int,
-    ) -> Opened:
-        """Create the campaign and its pending batches, or find it; take ownership.
+        since: float | None = None,
+        allow_repeat: bool = False,
+        resend_unknown: bool = False,
+    ) -> Claimed:
+        """Create or resume the campaign and claim its numbers in the ledger, atomically.
 
-        Raises :class:`ItniotechError` if another live process (or another send in this
-        process) is sending the same campaign right now. Batches left ``in_flight`` by a
-        process that is gone become ``unknown``.
+        In one ``BEGIN IMMEDIATE`` transaction: numbers another campaign of the account holds
+        (see :meth:`held`; none with ``allow_repeat``) are left to it (``yielded``); the rest
+        are claimed and batched. Resuming: batches in flight from a process that is gone become
+        unknown, ``resend_unknown`` makes unknown batches pending again, and the numbers of
+        batches not yet sent are checked again against the other campaigns.
+
+        Raises :class:`ItniotechError` if another live send is sending this campaign now.
         """
-        host = socket.gethostname()
-        pid = os.getpid()
+        host, pid = socket.gethostname(), os.getpid()
         with _ACTIVE_LOCK:
             if (self._key, campaign_id) in _ACTIVE:
                 raise ItniotechError(
                     "this campaign is being sent right now by another send in this process; "
                     "wait for it to finish (or cancel it) before running it again"
                 )
-        with self._tx() as db:
-            row = db.execute(
-                "SELECT created_at, owner_host, owner_pid FROM campaigns WHERE campaign_id=?",
-                (campaign_id,),
-            ).fetchone()
-            created = row is None
-            if created:
-                created_at = time.time()
-                db.execute(
-                    "INSERT INTO campaigns VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        campaign_id,
-                        label,
-                        api_key,
-                        base_url,
-                        json.dumps(message, sort_keys=True),
-                        len(numbers),
-                        -(-len(numbers) // batch_size),
-                        created_at,
-                        host,
-                        pid,
-                    ),
+
+        def run() -> Claimed:
+            with self._tx() as db:
+                return self._claim(
+                    db, campaign_id, label, account, message, numbers, batch_size, since,
+                    allow_repeat, resend_unknown, host, pid,
                 )
-                db.executemany(
-                    "INSERT INTO batches (campaign_id, batch_no, numbers, state) VALUES (?,?,?,?)",
-                    (
-                        (
-                            campaign_id,
-                            i // batch_size + 1,
-                            ",".join(numbers[i : i + batch_size]),
-                            PENDING,
-                        )
-                        for i in range(0, len(numbers), batch_size)
-                    ),
-                )
-                recovered = 0
-            else:
-                created_at, owner_host, owner_pid = row
-                if (
-                    owner_host == host
-                    and owner_pid is not None
-                    and owner_pid != pid
-                    and _pid_alive(owner_pid)
-                ):
-                    raise ItniotechError(
-                        f"this campaign is being sent right now by process {owner_pid} on this "
-                        "machine; wait for it to finish, or stop it, before running it again"
-                    )
-                db.execute(
-                    "UPDATE campaigns SET owner_host=?, owner_pid=? WHERE campaign_id=?",
-                    (host, pid, campaign_id),
-                )
-                recovered = db.execute(
-                    "UPDATE batches SET state=?, error=? WHERE campaign_id=? AND state=?",
-                    (
-                        UNKNOWN,
-                        "the request was in flight when the sending process stopped; it may "
-                        "have been charged",
-                        campaign_id,
-                        IN_FLIGHT,
-                    ),
-                ).rowcount
+
+        claimed = self._guard("claiming the numbers", run)
         with _ACTIVE_LOCK:
             _ACTIVE.add((self._key, campaign_id))
-        return Opened(campaign_id, created, created_at, recovered)
+        return claimed
+
+    def _claim(
+        self,
+        db: sqlite3.Connection,
+        cid: str,
+        label: str | None,
+        account: Account,
+        message: Mapping[str, Any],
+        numbers: Sequence[str],
+        batch_size: int,
+        since: float | None,
+        allow_repeat: bool,
+        resend_unknown: bool,
+        host: str,
+        pid: int,
+    ) -> Claimed:
+        now = time.time()
+        account_no = self._account_no(account)
+        row = db.execute(
+            "SELECT created_at, owner_host, owner_pid, campaign_no FROM campaigns "
+            "WHERE campaign_id=?",
+            (cid,),
+        ).fetchone()
+        if row is None:
+            camp_no = int(
+                db.execute("SELECT COALESCE(MAX(campaign_no), 0) + 1 FROM campaigns").fetchone()[0]
+            )
+            yielded = {} if allow_repeat else self._held(db, account, numbers, None, since)
+            keep = [n for n in numbers if n not in yielded]
+            db.execute(
+                "INSERT INTO campaigns (campaign_id, label, api_key, base_url, message, "
+                "n_numbers, n_batches, created_at, owner_host, owner_pid, campaign_no, "
+                "account_no) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    cid, label, account.api_key, account.base_url,
+                    json.dumps(dict(message), sort_keys=True), len(numbers),
+                    -(-len(keep) // batch_size), now, host, pid, camp_no, account_no,
+                ),
+            )
+            db.executemany(
+                "INSERT INTO batches (campaign_id, batch_no, numbers, state) VALUES (?,?,?,?)",
+                (
+                    (cid, i // batch_size + 1, ",".join(keep[i : i + batch_size]), PENDING)
+                    for i in range(0, len(keep), batch_size)
+                ),
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO ledger VALUES (?,?,?,?,?,NULL)",
+                ((account_no, int(n), camp_no, CLAIMED, now) for n in keep),
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO ledger VALUES (?,?,?,?,?,?)",
+                ((account_no, int(n), camp_no, YIELDED, now, why) for n, why in yielded.items()),
+            )
+            return Claimed(cid, True, now, 0, 0, yielded)
+
+        created_at, owner_host, owner_pid, camp_no = row
+        if owner_host == host and owner_pid is not None and owner_pid != pid and _pid_alive(
+            owner_pid
+        ):
+            raise ItniotechError(
+                f"this campaign is being sent right now by process {owner_pid} on this "
+                "machine; wait for it to finish, or stop it, before running it again"
+            )
+        db.execute(
+            "UPDATE campaigns SET owner_host=?, owner_pid=? WHERE campaign_id=?", (host, pid, cid)
+        )
+        lost = db.execute(
+            "SELECT batch_no, numbers FROM batches WHERE campaign_id=? AND state=?",
+            (cid, IN_FLIGHT),
+        ).fetchall()
+        for batch_no, joined in lost:
+            db.execute(
+                "UPDATE batches SET state=?, error=? WHERE campaign_id=? AND batch_no=?",
+                (
+                    UNKNOWN,
+                    "the request was in flight when the sending process stopped; it may have "
+                    "been charged",
+                    cid,
+                    batch_no,
+                ),
+            )
+            self._set_numbers(db, account_no, camp_no, joined.split(","), UNKNOWN, now)
+        reset = 0
+        if resend_unknown:
+            unknown = db.execute(
+                "SELECT batch_no, numbers FROM batches WHERE campaign_id=? AND state=?",
+                (cid, UNKNOWN),
+            ).fetchall()
+            for batch_no, joined in unknown:
+                db.execute(
+                    "UPDATE batches SET state=? WHERE campaign_id=? AND batch_no=?",
+                    (PENDING, cid, batch_no),
+                )
+                self._set_numbers(db, account_no, camp_no, joined.split(","), CLAIMED, now)
+            reset = len(unknown)
+        # Batches not sent yet: another campaign may have taken some of their numbers since.
+        open_batches = db.execute(
+            "SELECT batch_no, numbers FROM batches WHERE campaign_id=? AND state IN (?,?)",
+            (cid, PENDING, FAILED),
+        ).fetchall()
+        taken: dict[str, str] = {}
+        if open_batches and not allow_repeat:
+            todo = [n for _, joined in open_batches for n in joined.split(",") if n]
+            taken = self._held(db, account, todo, cid, since)
+            if taken:
+                for batch_no, joined in open_batches:
+                    rest = [n for n in joined.split(",") if n not in taken]
+                    db.execute(
+                        "UPDATE batches SET numbers=?, state=CASE WHEN ?='' THEN ? ELSE state "
+                        "END WHERE campaign_id=? AND batch_no=?",
+                        (",".join(rest), ",".join(rest), SKIPPED, cid, batch_no),
+                    )
+                db.executemany(
+                    "INSERT OR REPLACE INTO ledger VALUES (?,?,?,?,?,?)",
+                    (
+                        (account_no, int(n), camp_no, YIELDED, now, why)
+                        for n, why in taken.items()
+                    ),
+                )
+        if open_batches:
+            todo = [
+                n for _, joined in open_batches for n in joined.split(",") if n and n not in taken
+            ]
+            self._set_numbers(db, account_no, camp_no, todo, CLAIMED, now)
+        return Claimed(cid, False, created_at, len(lost), reset, taken)
+
+    @staticmethod
+    def _set_numbers(
+        db: sqlite3.Connection,
+        account_no: int,
+        camp_no: int,
+        numbers: Sequence[str],
+        state: str,
+        at: float,
+    ) -> None:
+        db.executemany(
+            "INSERT OR REPLACE INTO ledger VALUES (?,?,?,?,?,NULL)",
+            ((account_no, int(n), camp_no, state, at) for n in numbers if n),
+        )
+
+    def yielded(self, campaign_id: str) -> dict[str, str]:
+        """Numbers this campaign left to others: ``{number: reason}``."""
+
+        def read() -> dict[str, str]:
+            with self._lock:
+                rows = self.db.execute(
+                    "SELECT l.number, l.detail FROM ledger l JOIN campaigns c ON "
+                    "c.campaign_no=l.campaign_no AND c.account_no=l.account_no "
+                    "WHERE c.campaign_id=? AND l.state=?",
+                    (campaign_id, YIELDED),
+                ).fetchall()
+            return {str(n): d or "already called in another campaign" for n, d in rows}
+
+        return self._guard("reading the ledger", read)
 
     def release(self, campaign_id: str) -> None:
         """Say this process is no longer sending the campaign."""
         with _ACTIVE_LOCK:
             _ACTIVE.discard((self._key, campaign_id))
-
-    def sent_before(
-        self,
-        campaign_id: str,
-        *,
-        api_key: str,
-        base_url: str,
-        message: dict[str, Any],
-        numbers: Sequence[str],
-    ) -> tuple[int, str, float] | None:
-        """For a campaign not in the journal yet: how many of ``numbers`` other campaigns with
-        the same message, account and base URL have already sent (answered, unknown or in
-        flight), the latest such campaign and when it started; None when there are none.
-        """
-        with self._lock:
-            if self._db.execute(
-                "SELECT 1 FROM campaigns WHERE campaign_id=?", (campaign_id,)
-            ).fetchone():
-                return None
-            rows = self._db.execute(
-                "SELECT c.campaign_id, c.created_at, b.numbers FROM campaigns c "
-                "JOIN batches b ON b.campaign_id = c.campaign_id "
-                "WHERE c.api_key=? AND c.base_url=? AND c.message=? AND b.state IN (?,?,?)",
-                (
-                    api_key,
-                    base_url,
-                    json.dumps(message, sort_keys=True),
-                    ANSWERED,
-                    UNKNOWN,
-                    IN_FLIGHT,
-                ),
-            ).fetchall()
-        if not rows:
-            return None
-        wanted = set(numbers)
-        found: set[str] = set()
-        latest: tuple[str, float] | None = None
-        for other, created, joined in rows:
-            hits = wanted.intersection(joined.split(","))
-            if hits:
-                found |= hits
-                if latest is None or created > latest[1]:
-                    latest = (other, created)
-        return None if latest is None else (len(found), latest[0], latest[1])
 
     # -- batches ------------------------------------------------------------------------------
 
@@ -422,35 +830,38 @@ class Journal:
         batch recorded answered (status "0") after exactly that many attempts comes without
         its ``response`` text (None), which saves reading it back at scale.
         """
-        if not known_answers:
-            with self._lock:
-                rows = self._db.execute(
+        return self._guard(
+            "reading the batches", lambda: self._batches(campaign_id, known_answers or {})
+        )
+
+    def _batches(self, campaign_id: str, known: Mapping[int, int]) -> list[Batch]:
+        with self._lock:
+            db = self.db
+            if not known:
+                rows = db.execute(
                     "SELECT batch_no, numbers, state, attempts, http_status, api_status, "
                     "api_reason, response, error, sent_at FROM batches WHERE campaign_id=? "
-                    "ORDER BY batch_no",
-                    (campaign_id,),
+                    "AND state<>? ORDER BY batch_no",
+                    (campaign_id, SKIPPED),
                 ).fetchall()
-            return [Batch(*row) for row in rows]
-        with self._lock:
-            rows = self._db.execute(
+                return [Batch(*row) for row in rows]
+            rows = db.execute(
                 "SELECT batch_no, numbers, state, attempts, http_status, api_status, api_reason, "
                 "response IS NOT NULL, error, sent_at FROM batches WHERE campaign_id=? "
-                "ORDER BY batch_no",
-                (campaign_id,),
+                "AND state<>? ORDER BY batch_no",
+                (campaign_id, SKIPPED),
             ).fetchall()
             wanted = [
                 row[0]
                 for row in rows
                 if row[7]
-                and not (
-                    row[2] == ANSWERED and row[5] == "0" and known_answers.get(row[0]) == row[3]
-                )
+                and not (row[2] == ANSWERED and row[5] == "0" and known.get(row[0]) == row[3])
             ]
             texts: dict[int, str] = {}
             for i in range(0, len(wanted), 500):
                 chunk = wanted[i : i + 500]
                 texts.update(
-                    self._db.execute(
+                    db.execute(
                         f"SELECT batch_no, response FROM batches WHERE campaign_id=? AND "
                         f"batch_no IN ({','.join('?' * len(chunk))})",
                         (campaign_id, *chunk),
@@ -462,14 +873,16 @@ class Journal:
         ]
 
     def mark_in_flight(self, campaign_id: str, batch_no: int, attempts: int) -> None:
-        """Commit that a request for this batch is about to leave (before it leaves).
-
-        Returns once the row is durable (see the module docstring on group commit).
-        """
+        """Commit that a request for this batch is about to leave (before it leaves)."""
         self._write(
-            "UPDATE batches SET state=?, attempts=?, sent_at=?, error=NULL "
-            "WHERE campaign_id=? AND batch_no=?",
-            (IN_FLIGHT, attempts, time.time(), campaign_id, batch_no),
+            [
+                (
+                    "UPDATE batches SET state=?, attempts=?, sent_at=?, error=NULL "
+                    "WHERE campaign_id=? AND batch_no=?",
+                    (IN_FLIGHT, attempts, time.time(), campaign_id, batch_no),
+                    False,
+                )
+            ]
         )
 
     def finish(
@@ -484,35 +897,39 @@ class Journal:
         api_reason: str | None = None,
         response: str | None = None,
         error: str | None = None,
+        numbers: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
-        """Record how a batch ended: answered, failed (never charged) or unknown (durable)."""
+        """Record how a batch ended: answered, failed (never charged) or unknown (durable).
+
+        ``numbers``: the ledger state of the batch's numbers, ``{state: [numbers]}`` (e.g.
+        submitted and rejected ones of an answered batch), written in the same transaction.
+        """
         if state not in (ANSWERED, FAILED, UNKNOWN, PENDING):
             raise ValueError(f"cannot finish a batch as {state!r}")
-        self._write(
-            "UPDATE batches SET state=?, attempts=?, http_status=?, api_status=?, "
-            "api_reason=?, response=?, error=?, finished_at=? "
-            "WHERE campaign_id=? AND batch_no=?",
+        now = time.time()
+        ops: list[tuple[str, Any, bool]] = [
             (
-                state,
-                attempts,
-                http_status,
-                api_status,
-                api_reason,
-                response,
-                error,
-                time.time(),
-                campaign_id,
-                batch_no,
-            ),
-        )
-
-    def reset_unknown(self, campaign_id: str) -> int:
-        """Make unknown batches pending again (``resend_unknown=True``); returns how many."""
-        with self._tx() as db:
-            return db.execute(
-                "UPDATE batches SET state=? WHERE campaign_id=? AND state=?",
-                (PENDING, campaign_id, UNKNOWN),
-            ).rowcount
+                "UPDATE batches SET state=?, attempts=?, http_status=?, api_status=?, "
+                "api_reason=?, response=?, error=?, finished_at=? "
+                "WHERE campaign_id=? AND batch_no=?",
+                (state, attempts, http_status, api_status, api_reason, response, error, now,
+                 campaign_id, batch_no),
+                False,
+            )
+        ]
+        for number_state, group in (numbers or {}).items():
+            if not group:
+                continue
+            ops.append(
+                (
+                    "UPDATE ledger SET state=?, at=? WHERE campaign_no=(SELECT campaign_no FROM "
+                    "campaigns WHERE campaign_id=?) AND account_no=(SELECT account_no FROM "
+                    f"campaigns WHERE campaign_id=?) AND number IN ({','.join('?' * len(group))})",
+                    (number_state, now, campaign_id, campaign_id, *_ints(group)),
+                    False,
+                )
+            )
+        self._write(ops)
 
     # -- call records -------------------------------------------------------------------------
 
@@ -520,27 +937,39 @@ class Journal:
         self, voice_ids: Sequence[str]
     ) -> dict[str, tuple[dict[str, Any] | None, bool]]:
         """Stored call records for these voiceIds: ``{voice_id: (raw record or None, final)}``."""
-        out: dict[str, tuple[dict[str, Any] | None, bool]] = {}
-        ids = list(voice_ids)
-        with self._lock:
-            for i in range(0, len(ids), 500):
-                chunk = ids[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                for voice_id, record, final in self._db.execute(
-                    f"SELECT voice_id, record, final FROM call_records WHERE voice_id IN ({marks})",
-                    chunk,
-                ):
-                    out[voice_id] = (None if record is None else json.loads(record), bool(final))
-        return out
+
+        def read() -> dict[str, tuple[dict[str, Any] | None, bool]]:
+            out: dict[str, tuple[dict[str, Any] | None, bool]] = {}
+            ids = list(voice_ids)
+            with self._lock:
+                for i in range(0, len(ids), 500):
+                    chunk = ids[i : i + 500]
+                    marks = ",".join("?" * len(chunk))
+                    for voice_id, record, final in self.db.execute(
+                        "SELECT voice_id, record, final FROM call_records WHERE voice_id IN "
+                        f"({marks})",
+                        chunk,
+                    ):
+                        out[voice_id] = (
+                            None if record is None else json.loads(record),
+                            bool(final),
+                        )
+            return out
+
+        return self._guard("reading call records", read)
 
     def store_call_records(self, rows: Sequence[tuple[str, dict[str, Any] | None, bool]]) -> None:
         """Store raw call records: ``(voice_id, raw record or None, final)``."""
         now = time.time()
-        with self._tx() as db:
-            db.executemany(
-                "INSERT OR REPLACE INTO call_records VALUES (?,?,?,?)",
-                (
-                    (v, None if r is None else json.dumps(r), int(final), now)
-                    for v, r, final in rows
-                ),
-            )
+
+        def write() -> None:
+            with self._tx() as db:
+                db.executemany(
+                    "INSERT OR REPLACE INTO call_records VALUES (?,?,?,?)",
+                    (
+                        (v, None if r is None else json.dumps(r), int(final), now)
+                        for v, r, final in rows
+                    ),
+                )
+
+        self._guard("storing call records", write)

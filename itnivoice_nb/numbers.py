@@ -4,7 +4,9 @@ The vendor wants each callee as 7-15 digits, country code + number, no ``+``. Re
 everything else: separators, ``+`` and ``00`` prefixes, digits of other scripts, Excel's float
 and scientific-notation artifacts, several numbers in one cell, blanks. :func:`prepare` turns a
 DataFrame column into vendor-ready digits and says, row by row, why a number was refused. It
-never guesses: a cell that is not clearly one phone number is refused with a short reason.
+never guesses: a cell that is not clearly one phone number is refused with a short reason, and
+no number is turned into another one (a float32 column that has lost digits, "(555) 234-5678"
+that would be dialled in Brazil, the trunk 0 of "+44 (0)20…").
 
 Example:
     >>> import pandas as pd
@@ -24,7 +26,9 @@ Example:
 The work is vectorised over the whole column (pyarrow compute, and numpy over the raw UTF-8
 buffers). Only odd cells (Python objects in an object column, shapes the vectorised steps do not
 know) take the per-value path of :func:`normalize_number`, once per distinct value; the tests
-hold the two paths to the same answer on every value.
+hold the two paths to the same answer on every value. Numbers written like national ones are
+checked once per distinct number, with libphonenumber's metadata run by pyarrow for all the
+numbers of a country code at once (the tests hold it to ``phonenumbers.is_valid_number``).
 """
 
 from __future__ import annotations
@@ -72,6 +76,24 @@ _NATIONAL: Final = "starts with 0: a national number? pass default_region"
 _ZERO_CC: Final = "country code cannot start with 0"
 _MISPLACED_PLUS: Final = "'+' inside the number"
 _NOT_VALID: Final = "not a valid number (libphonenumber)"
+_NATIONAL_FORM: Final = "written like a national number"
+_NO_COUNTRY: Final = f"{_NATIONAL_FORM}; no country code: pass default_region"
+
+
+def _narrow_float_reason(name: str) -> str:
+    """Why a float32 or float16 value is refused: it has lost digits of the number it held."""
+    return f"{name} cannot hold a phone number exactly — read the column as text"
+
+
+def _national_form_reason(country_code: int) -> str:
+    """Why digits written like a national number are refused; 0: no known country code."""
+    if not country_code:
+        return _NO_COUNTRY
+    region = phonenumbers.region_code_for_country_code(country_code)
+    if region == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY:
+        region = "non-geographic"
+    return f"{_NATIONAL_FORM}; not valid for +{country_code} ({region}): pass default_region"
+
 
 # Exactly a decimal number: optional '+', digits, one dot, digits (a float written as text).
 _RE_DECIMAL: Final = re.compile(r"(\+?[0-9]+)\.([0-9]+)")
@@ -88,12 +110,23 @@ _DATE: Final = "(?:{})".format(
 )
 _RE_DATE: Final = re.compile(_DATE)
 # The same shapes for pyarrow (RE2); the spaces allowed around them are _STRIP minus \n, \r.
-_PA_WS: Final = r"[ \t\v\f]*"
+_PA_SPACE: Final = r"[ \t\v\f]"
+_PA_WS: Final = rf"{_PA_SPACE}*"
 _PA_FLOAT_TEXT: Final = rf"^{_PA_WS}\+?[0-9]+\.0+{_PA_WS}$"
 _PA_DECIMAL_TEXT: Final = rf"^{_PA_WS}\+?[0-9]+\.[0-9]+{_PA_WS}$"
 _PA_SCI: Final = rf"^{_PA_WS}(?P<i>[0-9]+)(?:\.(?P<f>[0-9]*))?[eE]\+?(?P<e>[0-9]{{1,4}}){_PA_WS}$"
 _PA_WS_CHARS: Final = " \t\v\f"
+_PA_STRIP: Final = r" \t\v\f\n\r"
+# A trunk prefix "(0)" right after the country code of an international number, as in
+# "+44 (0)20 7946 0958": dialled only from inside the country, it is no digit of the number.
+# Matched on the text as written (spaces around allowed); "head" ends just before the "(0)".
+_TRUNK_ZERO: Final = rf"^(?P<head>[{_PA_STRIP}]*(?:\+|00){_PA_WS}[0-9]{{1,3}}{_PA_WS})\(0\)"
+# A separator (of _SEPARATORS, or "/") inside the text, not just spaces around it: the number
+# was formatted by hand. Without '+' or '00' that is how people write national numbers.
+_FORMATTED: Final = rf"[\-()./]|[^{_PA_STRIP}][{_PA_STRIP}]*{_PA_SPACE}[{_PA_STRIP}]*[^{_PA_STRIP}]"
 _PA_DATE: Final = rf"^{_PA_WS}{_DATE}{_PA_WS}$"
+_RE_TRUNK_ZERO: Final = re.compile(_TRUNK_ZERO)
+_RE_FORMATTED: Final = re.compile(_FORMATTED)
 # _RE_SCI as Python sees it after .strip(_STRIP): letters in these are not "letters".
 _PA_ANY_SCI: Final = (
     r"^[ \t\v\f\n\r]*(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][+-]?[0-9]{1,4}[ \t\v\f\n\r]*$"
@@ -180,7 +213,7 @@ def _has_letters(text: str) -> bool:
     return any(ch.isalpha() for ch in text)
 
 
-def _scientific(text: str) -> str | tuple[str, bool]:
+def _scientific(text: str) -> str | tuple[str, bool, bool]:
     """Exact digits of scientific notation, or the reason it cannot be trusted.
 
     Accepted only when the mantissa carries every digit of the integer:
@@ -193,14 +226,16 @@ def _scientific(text: str) -> str | tuple[str, bool]:
         return f"scientific notation hides digits: {text} (export the column as text)"
     if value != value.to_integral_value():
         return f"not a whole number: {text}"
-    return str(int(value)), False
+    return str(int(value)), False, False
 
 
-def _clean_text(text: str) -> str | tuple[str, bool]:
-    """Cleaned digits and whether they were written internationally, or a refusal reason.
+def _clean_text(text: str) -> str | tuple[str, bool, bool]:
+    """``(digits, international, national_form)``, or a refusal reason.
 
-    The digits have no '+' and no leading '00'; the length and leading-zero rules are applied
-    by the caller (they differ with a ``default_region``).
+    The digits have no '+', no leading '00' and no "(0)" trunk prefix after the country code.
+    ``international``: written with '+' or '00'. ``national_form``: not, and formatted with
+    separators, as people write national numbers. The length, leading-zero and national-form
+    rules are applied by the caller (they differ with a ``default_region``).
     """
     s = (text if text.isascii() else text.translate(_CHARMAP)).strip(_STRIP)
     m = _RE_DECIMAL.fullmatch(s)
@@ -223,6 +258,9 @@ def _clean_text(text: str) -> str | tuple[str, bool]:
             return f"digits split by {found.group()!r}"
     if "/" in s and sum(_count_digits(p) >= NUMBER_MIN_DIGITS for p in s.split("/")) >= 2:
         return _SEVERAL
+    trunk = _RE_TRUNK_ZERO.match(s)
+    if trunk:
+        s = trunk.group("head") + s[trunk.end() :]
     c = s.translate(_REMOVE)
     international = c.startswith("+")
     if international:
@@ -238,7 +276,7 @@ def _clean_text(text: str) -> str | tuple[str, bool]:
                 return f"unexpected character {ch!r}"
     if not c:
         return _MISSING
-    return c, international
+    return c, international, not international and _RE_FORMATTED.search(s) is not None
 
 
 def _int_text(value: int) -> tuple[str | None, str | None]:
@@ -286,6 +324,8 @@ def _cell(value: object) -> tuple[str | None, str | None]:
         if value.adjusted() > 2_000:
             return None, "too long: thousands of digits"
         return _int_text(int(value))
+    if isinstance(value, np.floating) and value.dtype.itemsize < 8 and not np.isnan(value):
+        return None, _narrow_float_reason(value.dtype.name)  # float32, float16
     if isinstance(value, _abc.Real):
         return _float_text(float(value))
     if isinstance(value, np.datetime64 | np.timedelta64) and np.isnat(value):
@@ -305,6 +345,10 @@ def normalize_number(value: object) -> tuple[str | None, str | None]:
         (None, 'scientific notation hides digits: 9.18563E+11 (export the column as text)')
         >>> normalize_number("08563214120")
         (None, 'starts with 0: a national number? pass default_region')
+        >>> normalize_number("+44 (0) 20 7946 0958")
+        ('442079460958', None)
+        >>> normalize_number("(555) 234-5678")
+        (None, 'written like a national number; not valid for +55 (BR): pass default_region')
         >>> normalize_number(None)
         (None, 'missing')
     """
@@ -316,8 +360,12 @@ def normalize_number(value: object) -> tuple[str | None, str | None]:
     cleaned = _clean_text(text)
     if isinstance(cleaned, str):
         return None, cleaned
-    digits, international = cleaned
+    digits, international, national_form = cleaned
     reason = _default_reason(digits, international)
+    if reason is None and national_form:
+        country, valid = _valid_international(pa.array([digits], _LSTR))
+        if not valid[0]:
+            reason = _national_form_reason(int(country[0]))
     return (digits, None) if reason is None else (None, reason)
 
 
@@ -597,13 +645,13 @@ def _refusals_vec(text: pa.Array, rows: np.ndarray, codes: np.ndarray, r: _Reaso
 
 def _clean_vec(
     text: pa.Array, codes: np.ndarray, reasons: _Reasons, fold: bool = True
-) -> tuple[_Digits, np.ndarray]:
-    """:func:`_clean_text` over a column: (digits, international); refusals go to ``codes``.
+) -> tuple[_Digits, np.ndarray, np.ndarray]:
+    """:func:`_clean_text` over a column: (digits, international, national_form).
 
-    The common shapes (digits, separators, '+', '00', float artifacts such as "91856.0",
-    scientific notation) are handled on the raw string buffers with numpy and pyarrow; every
-    other row goes through ``_clean_text`` once per distinct value. Rows already refused
-    (``codes >= 0``) are left alone.
+    The common shapes (digits, separators, '+', '00', a "(0)" trunk prefix, float artifacts
+    such as "91856.0", scientific notation) are handled on the raw string buffers with numpy
+    and pyarrow; every other row goes through ``_clean_text`` once per distinct value.
+    Refusals go to ``codes``; rows already refused (``codes >= 0``) are left alone.
     """
     n = len(text)
     is_null = text.is_null().to_numpy(zero_copy_only=False)
@@ -617,15 +665,24 @@ def _clean_vec(
         folded_rows = np.flatnonzero(~_np_bool(pc.string_is_ascii(text), True) & open_)
     if len(folded_rows):
         folded_codes = codes[folded_rows]
-        folded_digits, folded_intl = _clean_vec(
+        folded_digits, folded_intl, folded_national = _clean_vec(
             _fold(text.take(folded_rows)), folded_codes, reasons, fold=False
         )
         open_[folded_rows] = False
 
     offsets, data = _buffers(text)
+    written = np.diff(offsets)
     keep = np.take(_KEEP_LUT, data)
+    # "+44 (0)20 …": the parentheses are separators, the 0 goes too.
+    trunk = np.flatnonzero(_np_bool(pc.match_substring(text, "(0)")))
+    if len(trunk):
+        written_head = pc.extract_regex(text.take(trunk), _TRUNK_ZERO)
+        found = _np_bool(written_head.is_valid())
+        head = written_head.filter(pa.array(found)).field("head")
+        keep[offsets[trunk[found]] + pc.binary_length(head).to_numpy() + 1] = False
 
     # A dot could be a float written as text: "918563214120.0" is 12 digits, not 13.
+    artifacts = np.zeros(0, dtype=np.int64)
     dotted = _np_bool(pc.match_substring(text, "."))
     if dotted.any():
         rows = np.flatnonzero(dotted)
@@ -635,7 +692,7 @@ def _clean_vec(
         artifact = _np_bool(pc.match_substring_regex(sub, _PA_FLOAT_TEXT))
         slow[rows[~artifact]] = True  # "91856.5": refused by _clean_text
         if artifact.any():  # drop ".0…" to the end of the cell
-            rows = rows[artifact]
+            rows = artifacts = rows[artifact]
             dot = pc.find_substring(sub.filter(pa.array(artifact)), ".").to_numpy()
             starts = offsets[rows] + dot
             keep[_ranges(starts, offsets[rows + 1] - starts)] = False
@@ -667,6 +724,12 @@ def _clean_vec(
     digits = _strings(offsets, data)
     slow |= ~is_null & (lengths > 0) & ~_np_bool(pc.ascii_is_decimal(digits))
     international = plus | zeros
+    # Formatted by hand without '+' or '00' (separators were dropped, not just spaces around).
+    national = np.zeros(n, dtype=bool)
+    maybe = np.flatnonzero(~international & ~slow & open_ & (lengths > 0) & (lengths < written))
+    if len(maybe):
+        national[maybe] = _np_bool(pc.match_substring_regex(text.take(maybe), _FORMATTED))
+        national[artifacts] = False  # its dot was the float's, not a separator
     codes[(is_null | (lengths == 0)) & ~slow & open_] = reasons.code(_MISSING)
     lead_zero = _byte_at(data, offsets[:-1], lengths > 0) == _ZERO
     out = _Digits(digits, lengths, lead_zero)
@@ -675,7 +738,7 @@ def _clean_vec(
     if slow.any():
         rows, sci = _scientific_vec(text, np.flatnonzero(slow), codes, reasons)
         slow[rows] = False
-        international[rows] = False
+        international[rows] = national[rows] = False
         out.replace(rows, sci)
     if slow.any():
         slow[_refusals_vec(text, np.flatnonzero(slow), codes, reasons)] = False
@@ -688,15 +751,18 @@ def _clean_vec(
             [reasons.code(r) if isinstance(r, str) else -1 for r in results], dtype=np.int32
         )
         u_intl = np.array([not isinstance(r, str) and r[1] for r in results], dtype=bool)
+        u_national = np.array([not isinstance(r, str) and r[2] for r in results], dtype=bool)
         u_digits = pa.array([None if isinstance(r, str) else r[0] for r in results], _LSTR)
         codes[rows] = u_codes[index]
         international[rows] = u_intl[index]
+        national[rows] = u_national[index]
         out.replace(rows, u_digits.take(pa.array(index)))
     if len(folded_rows):
         codes[folded_rows] = folded_codes
         international[folded_rows] = folded_intl
+        national[folded_rows] = folded_national
         out.replace(folded_rows, folded_digits.take())
-    return out, international
+    return out, international, national
 
 
 def _apply_default_rules(digits: _Digits, intl: np.ndarray, codes: np.ndarray, r: _Reasons) -> None:
@@ -754,25 +820,16 @@ _KEY_DIGITS: Final = 17
 """Cleaned numbers up to this many digits are deduplicated as int64 keys (else as text)."""
 
 
-def _apply_libphonenumber(
-    digits: _Digits,
-    intl: np.ndarray,
-    codes: np.ndarray,
-    r: _Reasons,
-    region: str | None,
-    strict: bool,
-) -> np.ndarray:
-    """Parse each distinct open number once; returns every row's E.164 number as an int64.
+def _distinct_numbers(
+    digits: _Digits, rows: np.ndarray, plus: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """Deduplicate the numbers of ``rows`` (each written with '+' where ``plus``).
 
-    Rows are deduplicated on an int64 key packing (digits, their count, '+'), so the per-row
-    work is integer hashing; phonenumbers runs once per distinct key.
+    Returns (for each row, the index of its distinct number; for each distinct number, the
+    position in ``rows`` of its first row; the distinct numbers' digits). Rows are keyed by an
+    int64 packing (digits, their count, '+'), so the per-row work is integer hashing.
     """
-    e164 = np.zeros(len(codes), dtype=np.int64)
-    rows = np.flatnonzero(codes < 0)
-    if not len(rows):
-        return e164
     lengths = digits.lengths[rows]
-    plus = np.ones(len(rows), dtype=bool) if region is None else intl[rows]
     sub = digits.take(rows)
     fits = lengths <= _KEY_DIGITS
     value = np.zeros(len(rows), dtype=np.int64)
@@ -788,7 +845,25 @@ def _apply_libphonenumber(
     # factorize numbers keys by first appearance: the text of each is that row's text
     first = np.empty(len(distinct), dtype=np.int64)
     first[index[::-1]] = np.arange(len(index) - 1, -1, -1)
-    texts = sub.take(pa.array(first)).to_pylist()
+    return index, first, sub.take(pa.array(first))
+
+
+def _apply_libphonenumber(
+    digits: _Digits,
+    intl: np.ndarray,
+    codes: np.ndarray,
+    r: _Reasons,
+    region: str | None,
+    strict: bool,
+) -> np.ndarray:
+    """Parse each distinct open number once; returns every row's E.164 number as an int64."""
+    e164 = np.zeros(len(codes), dtype=np.int64)
+    rows = np.flatnonzero(codes < 0)
+    if not len(rows):
+        return e164
+    plus = np.ones(len(rows), dtype=bool) if region is None else intl[rows]
+    index, first, distinct = _distinct_numbers(digits, rows, plus)
+    texts = distinct.to_pylist()
     texts = [f"+{t}" if p else t for t, p in zip(texts, plus[first].tolist(), strict=True)]
     results = [_libphonenumber(t, region, strict) for t in texts]
     u_codes = np.array([-1 if why is None else r.code(why) for _, why in results], np.int32)
@@ -796,6 +871,123 @@ def _apply_libphonenumber(
     codes[rows] = u_codes[index]
     e164[rows] = u_e164[index]
     return e164
+
+
+# libphonenumber's own test of a number, phonenumbers.is_valid_number, run on its metadata for
+# all the numbers of one country calling code at once (pyarrow's RE2 runs the same patterns:
+# they are written for RE2, the engine of the C++ library).
+_KNOWN_CC: Final = np.zeros(1000, dtype=bool)
+_KNOWN_CC[list(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)] = True
+_NUMBER_TYPES: Final = (
+    "premium_rate",
+    "toll_free",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+    "fixed_line",
+    "mobile",
+)
+
+
+def _matches_desc(nsn: pa.Array, lengths: np.ndarray, desc: Any) -> np.ndarray:
+    """``phonenumberutil._is_number_matching_desc`` for each of ``nsn``."""
+    out = np.zeros(len(nsn), dtype=bool)
+    if desc is None or not desc.national_number_pattern:
+        return out
+    rows = np.flatnonzero(np.isin(lengths, desc.possible_length) if desc.possible_length else ~out)
+    if len(rows):
+        sub = nsn if len(rows) == len(nsn) else nsn.take(pa.array(rows))
+        out[rows] = _np_bool(pc.match_substring_regex(sub, f"^(?:{desc.national_number_pattern})$"))
+    return out
+
+
+def _valid_for(metadata: Any, nsn: pa.Array, lengths: np.ndarray) -> np.ndarray:
+    """``phonenumberutil._number_type_helper(n, metadata) != UNKNOWN`` for each ``n`` of ``nsn``."""
+    valid = _matches_desc(nsn, lengths, metadata.general_desc)
+    rows = np.flatnonzero(valid)
+    typed = np.zeros(len(rows), dtype=bool)
+    for name in _NUMBER_TYPES:
+        if name == "mobile" and metadata.same_mobile_and_fixed_line_pattern:
+            continue
+        left = np.flatnonzero(~typed)
+        if not len(left):
+            break
+        found = _matches_desc(
+            nsn.take(pa.array(rows[left])), lengths[rows[left]], getattr(metadata, name)
+        )
+        typed[left[found]] = True
+    valid[rows] = typed
+    return valid
+
+
+def _valid_national(country_code: int, nsn: pa.Array) -> np.ndarray:
+    """``phonenumbers.is_valid_number`` for national significant numbers of one country code."""
+    lengths = pc.binary_length(nsn).to_numpy()
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[country_code]
+    if len(regions) == 1:
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+            country_code, regions[0]
+        )
+        return np.zeros(len(nsn), bool) if metadata is None else _valid_for(metadata, nsn, lengths)
+    # several regions (+1, +44, +7…): the number's region is the first whose leading digits it
+    # has, or else the first it is valid for (phonenumbers.region_code_for_number)
+    valid = np.zeros(len(nsn), dtype=bool)
+    left = np.arange(len(nsn))
+    for region in regions:
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        if metadata is None or not len(left):
+            continue
+        sub = nsn.take(pa.array(left))
+        if metadata.leading_digits is not None:
+            mine = _np_bool(pc.match_substring_regex(sub, f"^(?:{metadata.leading_digits})"))
+            valid[left[mine]] = _valid_for(
+                metadata, sub.filter(pa.array(mine)), lengths[left[mine]]
+            )
+        else:
+            mine = _valid_for(metadata, sub, lengths[left])
+            valid[left[mine]] = True
+        left = left[~mine]
+    return valid
+
+
+def _valid_international(numbers: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(country code, valid) for each of ``numbers`` (7+ digits, read as '+' then the digits).
+
+    The country code is the one the digits start with (0 when none); ``valid`` is what
+    ``phonenumbers.is_valid_number`` says of exactly these digits: a "0" after the country code
+    stays a digit of the national number (phonenumbers.parse would drop it).
+    """
+    country = np.zeros(len(numbers), dtype=np.int64)
+    for width in (1, 2, 3):
+        head = pc.cast(pc.utf8_slice_codeunits(numbers, 0, width), pa.int64()).to_numpy()
+        country = np.where((country == 0) & _KNOWN_CC[head], head, country)
+    valid = np.zeros(len(numbers), dtype=bool)
+    order = np.argsort(country, kind="stable")
+    codes, starts = np.unique(country[order], return_index=True)
+    for code, rows in zip(codes.tolist(), np.split(order, starts[1:]), strict=True):
+        if code:
+            nsn = pc.utf8_slice_codeunits(numbers.take(pa.array(rows)), len(str(code)))
+            valid[rows] = _valid_national(code, nsn)
+    return country, valid
+
+
+def _apply_national_form(
+    digits: _Digits, national: np.ndarray, codes: np.ndarray, r: _Reasons
+) -> None:
+    """Refuse open rows written like national numbers that are not valid international ones.
+
+    Each distinct number is checked once (:func:`_valid_international`).
+    """
+    rows = np.flatnonzero((codes < 0) & national)
+    if not len(rows):
+        return
+    index, _, distinct = _distinct_numbers(digits, rows, np.zeros(len(rows), dtype=bool))
+    country, valid = _valid_international(distinct)
+    bad = np.flatnonzero(~valid[index])
+    _refuse_distinct(codes, r, rows[bad], country[index[bad]], _national_form_reason)
 
 
 # --------------------------------------------------------------------------- columns → text
@@ -911,6 +1103,19 @@ def _object_column(values: np.ndarray, codes: np.ndarray, r: _Reasons) -> pa.Arr
     return pa.concat_arrays(parts).take(pa.array(position, mask=kind == _NONE_CELL))
 
 
+def _narrow_float(dtype: Any) -> str | None:
+    """The name of a column's float type when narrower than float64 ("float32", "float16"),
+    whether numpy, pandas' Float32, Arrow, sparse or categorical; else None."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    values = getattr(dtype, "subtype", None) or getattr(dtype, "numpy_dtype", None) or dtype
+    try:
+        found = np.dtype(values)
+    except (TypeError, ValueError):
+        return None
+    return found.name if found.kind == "f" and found.itemsize < 8 else None
+
+
 def _column_text(series: pd.Series, codes: np.ndarray, r: _Reasons) -> pa.Array:
     """The column as Arrow text (null = missing or already refused, see ``codes``)."""
     dtype = series.dtype
@@ -920,6 +1125,10 @@ def _column_text(series: pd.Series, codes: np.ndarray, r: _Reasons) -> pa.Array:
         pa.types.is_string(dtype.pyarrow_dtype) or pa.types.is_large_string(dtype.pyarrow_dtype)
     ):
         return _to_arrow(series.array).cast(_LSTR)
+    narrow = _narrow_float(dtype)
+    if narrow is not None:  # its digits are already gone: refuse every number in it
+        codes[~np.asarray(series.isna(), dtype=bool)] = r.code(_narrow_float_reason(narrow))
+        return pa.nulls(len(series), _LSTR)
     if pd.api.types.is_bool_dtype(dtype):
         present = ~series.isna().to_numpy()
         codes[present] = r.code("not a phone number (bool)")
@@ -988,9 +1197,14 @@ def prepare(
     with a number already seen). A user column already named like one of these is renamed with
     ``_input`` (one ``UserWarning``), so ``prepare(prepare(df), column="number")`` works.
 
-    Default rules: separators, Unicode spaces, a leading '+' or '00' go; digits of any script
-    are read; whole floats and Excel's "….0" / exact scientific text are read; anything else
-    (letters, several numbers, national numbers starting with 0, wrong length…) is refused.
+    Default rules: separators, Unicode spaces, a leading '+' or '00' and a "(0)" right after
+    the country code ("+44 (0)20…") go; digits of any script are read; whole floats and
+    Excel's "….0" / exact scientific text are read; anything else (letters, several numbers,
+    national numbers starting with 0, wrong length, float32/float16 values that lost digits…)
+    is refused. A number formatted with separators but no '+' or '00' ("(555) 234-5678") is
+    how national numbers are written: it is accepted only when libphonenumber finds its
+    digits, read as '+' and the digits, a valid number (plain digits, ints and floats are not
+    checked so).
     With ``default_region`` (e.g. "IN"), national numbers are made international by
     libphonenumber and refused when impossible for that region; ``strict`` also refuses
     numbers libphonenumber does not consider valid. The output is international, so run it
@@ -1017,9 +1231,10 @@ def prepare(
         text = _column_text(series, codes, reasons)
         if text.offset:
             text = pa.concat_arrays([text])
-        digits, intl = _clean_vec(text, codes, reasons)
+        digits, intl, national = _clean_vec(text, codes, reasons)
         if region is None:
             _apply_default_rules(digits, intl, codes, reasons)
+            _apply_national_form(digits, national, codes, reasons)
         if region is not None or strict:
             as_int = _apply_libphonenumber(digits, intl, codes, reasons, region, strict)
             number = pc.cast(pa.array(as_int, mask=codes >= 0), _LSTR)

@@ -20,8 +20,18 @@ UNKNOWN: Final = "unknown"
 INVALID: Final = "invalid"
 DUPLICATE: Final = "duplicate"
 NOT_SENT: Final = "not_sent"
+ALREADY_CALLED: Final = "already_called"
 
-OUTCOMES: Final = (SUBMITTED, REJECTED, FAILED, UNKNOWN, INVALID, DUPLICATE, NOT_SENT)
+OUTCOMES: Final = (
+    SUBMITTED,
+    REJECTED,
+    FAILED,
+    UNKNOWN,
+    INVALID,
+    DUPLICATE,
+    NOT_SENT,
+    ALREADY_CALLED,
+)
 """Every outcome a row can have, in the order reports show them."""
 
 OUTCOME_MEANINGS: Final[dict[str, str]] = {
@@ -32,6 +42,8 @@ OUTCOME_MEANINGS: Final[dict[str, str]] = {
     INVALID: "refused by validation; never sent",
     DUPLICATE: "the number repeats an earlier row; only the first row is sent",
     NOT_SENT: "valid, but no request was made (dry run, or the send stopped first)",
+    ALREADY_CALLED: "this account already called the number with this audio (the ledger); "
+    "not called again",
 }
 
 OUTCOME_COLORS: Final[dict[str, str]] = {
@@ -43,6 +55,7 @@ OUTCOME_COLORS: Final[dict[str, str]] = {
     INVALID: "#56B4E9",  # sky blue
     DUPLICATE: "#0072B2",  # blue
     NOT_SENT: "#999999",  # grey
+    ALREADY_CALLED: "#F0E442",  # yellow
 }
 """One fixed colour per outcome, used by every chart and styled table."""
 

@@ -37,6 +37,7 @@ from ._vendor import STATUS_MESSAGES, STATUS_OK, TERMINATION_ACCEPTED
 from .client import GroupAnswer, parse_group_answer
 from .errors import BadResponseError
 from .outcomes import (
+    ALREADY_CALLED,
     DUPLICATE,
     FAILED,
     INVALID,
@@ -167,6 +168,19 @@ def _digits(value: object) -> str:
     return text if text.isdigit() else "".join(ch for ch in text if ch.isdigit())
 
 
+def _pick(entries: list[int], code: list[Any]) -> int:
+    """The entry that speaks for a callee listed several times: the first accepted, or the first."""
+    return next((i for i in entries if code[i] == TERMINATION_ACCEPTED), entries[0])
+
+
+def _voice_ids(entries: list[int], voice: list[Any]) -> Any:
+    """Every voiceId of a callee's entries, comma-separated (each may be a call); None if none."""
+    if len(entries) == 1:
+        return voice[entries[0]]
+    texts = [str(voice[i]) for i in entries if voice[i] is not None]
+    return ",".join(dict.fromkeys(texts)) if texts else None
+
+
 def _answered_rows(
     callees: list[str], fields: Fields, exact: bool
 ) -> tuple[list[Any], list[Any], list[Any], list[Any], list[Any]] | None:
@@ -180,14 +194,18 @@ def _answered_rows(
     if got is not callees and (got != callees or len(set(got)) != len(got)):
         if not exact and set(map(type, got)) != {str}:
             return None
-        # Not one entry per callee in order: match by number (the last entry for a number wins),
-        # reading the answer's callee as digits ("+91…" or a JSON number name the same callee).
-        at = {_digits(number): i for i, number in enumerate(got)}
-        where = [at.get(number) for number in callees]
-        voice = [None if i is None else voice[i] for i in where]
-        code = [None if i is None else code[i] for i in where]
-        why = [None if i is None else why[i] for i in where]
-        missing = [k for k, i in enumerate(where) if i is None]
+        # Not one entry per callee in order: match by number, reading the answer's callee as
+        # digits ("+91…" or a JSON number name the same callee). A number listed several times
+        # is submitted if any entry accepted it; every voiceId is kept (comma-separated).
+        entries: dict[str, list[int]] = {}
+        for i, number in enumerate(got):
+            entries.setdefault(_digits(number), []).append(i)
+        where = [entries.get(number) for number in callees]
+        chosen = [None if w is None else _pick(w, code) for w in where]
+        voice = [None if w is None else _voice_ids(w, voice) for w in where]
+        code = [None if i is None else code[i] for i in chosen]
+        why = [None if i is None else why[i] for i in chosen]
+        missing = [k for k, w in enumerate(where) if w is None]
     if code.count(TERMINATION_ACCEPTED) == n:
         outcome: list[Any] = [SUBMITTED] * n
         detail: list[Any] = [None] * n
@@ -258,6 +276,8 @@ class _Columns:
     """Per batch: size and shared values; per number sent: the answers."""
 
     sizes: list[int] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list)
+    """Each batch's numbers as recorded (comma-joined)."""
     batch_no: list[int] = field(default_factory=list)
     was_sent: list[bool] = field(default_factory=list)
     sent_at: list[float] = field(default_factory=list)
@@ -272,7 +292,6 @@ class _Columns:
 
 def _collect(
     batches: Sequence[j.Batch],
-    n_send: int,
     not_sent_reason: str,
     exact: bool,
     answered: Mapping[int, Answered],
@@ -287,6 +306,7 @@ def _collect(
         c.sent_at.append(np.nan if not sent or batch.sent_at is None else batch.sent_at)
         c.status.append(batch.api_status)
         c.status_reason.append(batch.api_reason)
+        c.numbers.append(batch.numbers)
         if rows is not None:
             c.voice += rows[0]
             c.code += rows[1]
@@ -300,27 +320,6 @@ def _collect(
             c.why += none
             c.outcome += [one_outcome] * n
             c.detail += [one_detail] * n
-    total = sum(c.sizes)
-    if total and total != n_send:
-        raise RuntimeError(
-            f"the journal holds {total} numbers but {n_send} rows are to be sent; "
-            "the campaign does not match these rows"
-        )
-    if total != n_send or not c.sizes:
-        # No batch at all: every row to send is "not sent", nothing else is known.
-        c = _Columns(
-            sizes=[n_send],
-            batch_no=[0],
-            was_sent=[False],
-            sent_at=[np.nan],
-            status=[None],
-            status_reason=[None],
-            voice=[None] * n_send,
-            code=[None] * n_send,
-            why=[None] * n_send,
-            outcome=[NOT_SENT] * n_send,
-            detail=[not_sent_reason] * n_send,
-        )
     return c
 
 
@@ -349,77 +348,140 @@ def build_results(
     *,
     not_sent_reason: str = "not sent: the send stopped before this batch",
     answered: Mapping[int, Answered] | None = None,
+    already_called: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Join the journal's batches onto the prepared rows; see the module docstring.
 
-    ``answered``: the fields the sending workers parsed, by batch number (see
-    :class:`Answered`); batches not in it are read from their recorded text.
+    Each row to send (valid, not a duplicate) is matched to its batch by its number. A number in
+    no batch is ``already_called`` when ``already_called`` (``{number: reason}``) names it, and
+    ``not_sent`` otherwise. ``answered``: the fields the sending workers parsed, by batch number
+    (see :class:`Answered`); batches not in it are read from their recorded text.
     """
     kept = answered or {}
     valid = prepared["valid"].to_numpy(dtype=bool)
     duplicate = prepared["duplicate"].to_numpy(dtype=bool)
     to_send = valid & ~duplicate
     n_rows = len(prepared)
-    n_send = int(to_send.sum())
+    send_rows = np.flatnonzero(to_send)
+    n_send = len(send_rows)
 
-    c = _collect(batches, n_send, not_sent_reason, False, kept)
+    c = _collect(batches, not_sent_reason, False, kept)
     try:
         texts = _text_arrays(c)
     except (pa.ArrowTypeError, pa.ArrowInvalid):
         # A value that is not text where the vendor writes text: read it all the exact way.
-        c = _collect(batches, n_send, not_sent_reason, True, kept)
+        c = _collect(batches, not_sent_reason, True, kept)
         texts = _text_arrays(c)
     status, status_reason, voice, code, why = texts
 
-    # Row -> its batch (-1: not sent), and row -> its position among the numbers sent.
-    send_rows = np.flatnonzero(to_send)
-    row_batch = np.full(n_rows, -1, dtype=np.int64)
-    row_batch[send_rows] = np.repeat(np.arange(len(c.sizes)), c.sizes)
+    # Row -> its position among the batches' numbers (-1: in no batch), and -> its batch.
+    row_numbers = prepared["number"].to_numpy(dtype=object)[send_rows]
+    joined = ",".join(c.numbers) if c.numbers else ""
+    position = _positions(row_numbers, joined)
+    identity = position is None  # the batches hold exactly these rows' numbers, in order
+    if position is None:
+        position = np.arange(n_send, dtype=np.int64)
+    of_batch = np.repeat(np.arange(len(c.sizes), dtype=np.int64), c.sizes)
     row_sent = np.full(n_rows, -1, dtype=np.int64)
-    row_sent[send_rows] = np.arange(n_send)
+    row_sent[send_rows] = position
+    row_batch = np.full(n_rows, -1, dtype=np.int64)
+    found = position >= 0
+    row_batch[send_rows[found]] = of_batch[position[found]]
     in_batch = row_batch >= 0
     safe_batch = np.where(in_batch, row_batch, 0)
 
     out = prepared.copy(deep=False)  # copy-on-write: new columns never reach `prepared`
-    index = prepared.index
+    out.index = pd.RangeIndex(n_rows)  # positional while building; the caller's index at the end
+    index = out.index
     out["status"] = pd.Series(_spread(status, row_batch), index=index)
     out["status_reason"] = pd.Series(_spread(status_reason, row_batch), index=index)
-    every = n_send == n_rows  # row_sent is then 0, 1, 2…
+    every = identity and n_send == n_rows  # row_sent is then 0, 1, 2…
     out["voice_id"] = pd.Series(_spread(voice, row_sent, every), index=index)
     out["termination_code"] = pd.Series(_spread(code, row_sent, every), index=index)
     out["termination_reason"] = pd.Series(_spread(why, row_sent, every), index=index)
 
-    sent_mask = np.asarray(c.was_sent, dtype=bool)[safe_batch] & in_batch
+    sent_mask = (
+        np.asarray(c.was_sent, dtype=bool)[safe_batch] & in_batch if c.sizes else in_batch
+    )
     out["batch"] = pd.arrays.IntegerArray(
-        np.asarray(c.batch_no, dtype=np.int64)[safe_batch], ~sent_mask
+        np.asarray(c.batch_no or [0], dtype=np.int64)[safe_batch], ~sent_mask
     )
 
     codes = np.full(n_rows, _OUTCOME_CODE[NOT_SENT], dtype=np.int8)
     codes[~valid] = _OUTCOME_CODE[INVALID]
     codes[valid & duplicate] = _OUTCOME_CODE[DUPLICATE]
-    codes[send_rows] = np.fromiter(map(_OUTCOME_CODE.__getitem__, c.outcome), np.int8, n_send)
-    out["outcome"] = pd.Categorical.from_codes(codes, dtype=OUTCOME_DTYPE)
-
     reason = np.full(n_rows, None, dtype=object)
     reason[~valid] = prepared["invalid_reason"].to_numpy(dtype=object)[~valid]
     if (valid & duplicate).any():
         reason[valid & duplicate] = _duplicate_reasons(prepared, valid, duplicate, to_send)
-    detail = np.empty(n_send, dtype=object)
-    detail[:] = c.detail
-    reason[send_rows] = detail
+    if identity:
+        codes[send_rows] = np.fromiter(map(_OUTCOME_CODE.__getitem__, c.outcome), np.int8, n_send)
+        detail = np.empty(n_send, dtype=object)
+        detail[:] = c.detail
+        reason[send_rows] = detail
+    else:
+        outcome = np.fromiter(map(_OUTCOME_CODE.__getitem__, c.outcome), np.int8, len(c.outcome))
+        details = np.empty(len(c.detail), dtype=object)
+        details[:] = c.detail
+        hit = send_rows[found]
+        codes[hit] = outcome[position[found]]
+        reason[hit] = details[position[found]]
+        absent = send_rows[~found]
+        reason[absent] = not_sent_reason
+        if already_called and len(absent):
+            why_called = [already_called.get(n) for n in row_numbers[~found].tolist()]
+            called = np.array([w is not None for w in why_called], dtype=bool)
+            codes[absent[called]] = _OUTCOME_CODE[ALREADY_CALLED]
+            reason[absent[called]] = np.asarray(why_called, dtype=object)[called]
+    out["outcome"] = pd.Categorical.from_codes(codes, dtype=OUTCOME_DTYPE)
     out["outcome_reason"] = pd.Series(reason, index=index, dtype=_STR_DTYPE)
 
-    when = np.where(in_batch, np.asarray(c.sent_at, dtype=float)[safe_batch], np.nan)
+    when = np.where(in_batch, np.asarray(c.sent_at or [np.nan], dtype=float)[safe_batch], np.nan)
     out["sent_at"] = pd.to_datetime(when, unit="s", utc=True)
+    out.index = prepared.index
     ordered = [col for col in out.columns if col not in SEND_COLUMNS] + list(SEND_COLUMNS)
     return out[ordered]
+
+
+def _positions(row_numbers: np.ndarray, joined: str) -> np.ndarray | None:
+    """Each row's position among the batches' numbers (-1: none); None when they are in order.
+
+    The common case — the batches hold exactly the rows' numbers, in order — is one string
+    comparison; otherwise one hash join.
+    """
+    if ",".join(row_numbers.tolist()) == joined:
+        return None
+    held = pd.Index(joined.split(",") if joined else [], dtype=object)
+    if not held.is_unique:
+        held = held.drop_duplicates()  # a campaign never batches a number twice; be safe
+    return np.asarray(held.get_indexer(pd.Index(row_numbers, dtype=object)), dtype=np.int64)
 
 
 def _duplicate_reasons(
     prepared: pd.DataFrame, valid: np.ndarray, duplicate: np.ndarray, to_send: np.ndarray
 ) -> np.ndarray:
-    """'same number as row <label>' for every duplicate row, naming the first row's index label."""
-    numbers = prepared["number"]
-    first = pd.Series(prepared.index[to_send], index=numbers[to_send].to_numpy(dtype=object))
-    labels = numbers[valid & duplicate].map(first)
-    return np.asarray(["same number as row " + str(label) for label in labels], dtype=object)
+    """'same number as row <label>' for every duplicate row, naming the first row's index label.
+
+    Positional, so any index works (a MultiIndex, repeated labels, labels that are not text).
+    """
+    numbers = prepared["number"].to_numpy(dtype=object)
+    first_rows = np.flatnonzero(to_send)
+    first = pd.Index(numbers[first_rows], dtype=object)
+    dup_rows = np.flatnonzero(valid & duplicate)
+    at = first.get_indexer(pd.Index(numbers[dup_rows], dtype=object))
+    labels = prepared.index
+    unique = labels.is_unique
+
+    def name(row: int) -> str:
+        label = labels[row]
+        text = (
+            "(" + ", ".join(str(part) for part in label) + ")"
+            if isinstance(label, tuple)
+            else str(label)
+        )
+        return text if unique else f"{text} (position {row + 1})"
+
+    return np.asarray(
+        ["same number as row " + (name(first_rows[k]) if k >= 0 else "?") for k in at.tolist()],
+        dtype=object,
+    )

@@ -14,7 +14,6 @@ import json
 import math
 import os
 import random
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -24,10 +23,13 @@ from types import ModuleType
 import pandas as pd
 import pytest
 
+import itnivoice_nb as iv
 from itnivoice_nb import VoiceClient, VoiceMessage, prepare, results
 from itnivoice_nb import journal as j
 from itnivoice_nb.client import parse_group_answer
 from itnivoice_nb.errors import BadResponseError
+
+ACCOUNT = j.Account("k", "http://loopback/voice", "a", "f.mp3")
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -197,8 +199,8 @@ def test_results_fast_paths_agree_with_the_exact_parse(monkeypatch: pytest.Monke
 def test_group_commit_keeps_every_write_and_known_answers_skip_texts(tmp_path: Path) -> None:
     numbers = [f"9185632{i:05d}" for i in range(2000)]
     book = j.Journal(tmp_path / "j.sqlite")
-    cid = book.open_campaign(
-        "c", label=None, api_key="k", base_url="u", message={}, numbers=numbers, batch_size=10
+    cid = book.claim(
+        "c", label=None, account=ACCOUNT, message={}, numbers=numbers, batch_size=10
     ).campaign_id
 
     def worker(first: int) -> None:
@@ -224,8 +226,8 @@ def test_group_commit_keeps_every_write_and_known_answers_skip_texts(tmp_path: P
 
 def test_a_failed_record_is_raised_to_its_writer(tmp_path: Path) -> None:
     book = j.Journal(tmp_path / "j.sqlite")
-    cid = book.open_campaign(
-        "c", label=None, api_key="k", base_url="u", message={},
+    cid = book.claim(
+        "c", label=None, account=ACCOUNT, message={},
         numbers=[f"9185632{i:05d}" for i in range(30)], batch_size=10,
     ).campaign_id
     book._db.execute(
@@ -233,7 +235,7 @@ def test_a_failed_record_is_raised_to_its_writer(tmp_path: Path) -> None:
         "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
     )
     book.mark_in_flight(cid, 1, 1)
-    with pytest.raises(sqlite3.DatabaseError, match="disk full"):
+    with pytest.raises(iv.JournalError, match="disk full"):
         book.finish(cid, 1, state=j.ANSWERED, attempts=1, api_status="0", response="boom")
     book.mark_in_flight(cid, 2, 1)  # the journal stays usable for the next write
     states = [b.state for b in book.batches(cid)]

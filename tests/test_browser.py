@@ -1,9 +1,10 @@
 """The send form in a real browser: Voila serves the notebook, Chromium fills it in and sends.
 
 Voila serves ``notebooks/02_send_form.ipynb`` (copied into a temporary directory, which is the
-kernel's working directory, so the journal lands there) on 127.0.0.1; playwright drives Debian's
-Chromium headless: choose the phone column, fill in the message, Check and read the counts, Send
-and confirm against the sandbox, and wait for the results summary. Every request the page makes
+kernel's working directory; ``$ITNIOTECH_JOURNAL`` points the journal there too) on 127.0.0.1;
+playwright drives Debian's Chromium headless: choose the phone column, fill in the message and
+the campaign label, Check and read the plan's counts, Send and confirm against the sandbox, and
+wait for the outcome and the results summary. Every request the page makes
 to anywhere but 127.0.0.1 is aborted. A screenshot of the finished form is saved to
 ``test-artifacts/send_form.png`` (and to ``docs/send_form.png`` with ``UPDATE_SCREENSHOT=1``).
 
@@ -98,6 +99,7 @@ def voila(tmp_path: Path) -> Iterator[str]:
     shutil.copy(NOTEBOOK, tmp_path / NOTEBOOK.name)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ITNIOTECH_")}
+    env["ITNIOTECH_JOURNAL"] = str(tmp_path / "journal.sqlite")  # never the user's ledger
     env["JUPYTER_RUNTIME_DIR"] = str(tmp_path / "runtime")
     env.pop("MPLBACKEND", None)
     log_path = tmp_path / "voila.log"
@@ -190,16 +192,18 @@ def test_send_form_in_a_real_browser(chromium: Path, voila: str) -> None:
             page.locator(".iv-loop-count select").select_option(label="2")
             page.locator(".iv-called-info textarea").fill("spring offer")
             expect(page.locator(".iv-called-info-count")).to_contain_text("12 / 1,000")
+            page.locator(".iv-campaign input").fill("spring")
+            expect(page.locator(".iv-allow-repeat input")).not_to_be_checked()
             expect(page.locator(".iv-sandbox input")).to_be_checked()
             expect(page.locator("button.iv-send")).to_be_disabled()
 
-            # Check: the counts and the refused rows, masked.
+            # Check: the plan's counts and the rows it will not call, masked.
             page.locator("button.iv-check").click()
             expect(page.locator(".iv-check-passed")).to_be_visible()
             counts = {n: _count(page, n) for n in
-                      ("rows", "valid", "invalid", "duplicate", "requests")}
-            assert counts == {"rows": 16, "valid": 11, "invalid": 4, "duplicate": 1,
-                              "requests": 1}, counts
+                      ("rows", "to_call", "invalid", "duplicate", "already_called", "requests")}
+            assert counts == {"rows": 16, "to_call": 11, "invalid": 4, "duplicate": 1,
+                              "already_called": 0, "requests": 1}, counts
             refused = page.locator(".iv-refused").inner_text()
             assert "several numbers in one cell" in refused
             assert not re.search(r"\d{5,}", refused), f"an unmasked number: {refused}"
@@ -211,17 +215,21 @@ def test_send_form_in_a_real_browser(chromium: Path, voila: str) -> None:
             confirm_text = page.locator(".iv-confirm-text")
             expect(confirm_text).to_contain_text("Call 11 numbers")
             expect(confirm_text).to_contain_text("local SANDBOX")
+            expect(confirm_text).to_contain_text("in 1 request")
+            expect(confirm_text).to_contain_text("Campaign: 'spring'")
             page.locator("button.iv-confirm").click()
 
             # The results: summary table, chart and status.
             summary = page.locator(".iv-summary table")
             summary.wait_for(state="visible", timeout=SEND_TIMEOUT)
-            expect(page.locator(".iv-status")).to_contain_text("Sent.")
+            expect(page.locator(".iv-status-headline")).to_contain_text("Sent: ")
+            expect(page.locator(".iv-status-headline")).to_contain_text("of 11 numbers submitted")
             expect(page.locator(".iv-status")).to_contain_text("16 rows")
             assert "submitted" in summary.inner_text()
             expect(page.locator("img.iv-chart, .iv-chart img").first).to_be_visible()
             expect(page.locator(".iv-progress-label")).to_contain_text("11 of 11 numbers sent")
             expect(page.locator(".iv-error")).to_have_text("")
+            expect(send).to_be_disabled()  # the plan was sent: another send needs a new Check
 
             # The page scrolls inside Voila's own container: make the window as tall as the
             # form, so that the screenshot holds all of it.

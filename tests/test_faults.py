@@ -224,14 +224,17 @@ def test_probabilistic_faults_still_at_most_once(tmp_path: Path) -> None:
         assert len(unknown_batches) == sum(1 for r in sb.requests if r.fault in ambiguous)
 
 
-def test_rate_limited_429_is_retried_then_failed_never_unknown(tmp_path: Path) -> None:
+def test_http_429_may_have_been_received_so_it_is_unknown_and_stops(tmp_path: Path) -> None:
+    # The request reached the server: by "may it have been charged", unknown, never resent.
     with iv.Sandbox(reject_share=0) as sb:
-        sb.inject("http_500", http_status=429, on=[2, 3, 4, 5])
-        res = run(sb, tmp_path)
+        sb.inject("http_500", http_status=429, on=[2])
+        with pytest.raises(iv.SendStopped, match="429") as info:
+            run(sb, tmp_path, concurrency=1)
+        res = info.value.results
         outcomes = batch_outcomes(res)
         assert sb.max_charges() == 1
+        assert len([r for r in sb.requests if r.endpoint == "sendGroup"]) == 2  # not retried
     assert outcomes[1] == {"submitted"}
-    assert outcomes[2] == {"failed"}  # three attempts, all 429: refused, not charged
-    assert outcomes[3] == {"submitted"}  # one 429, then accepted
-    assert res.loc[res["batch"] == 2, "outcome_reason"].str.contains("429").all()
-    assert (res["outcome"] != "unknown").all()
+    assert outcomes[2] == {"unknown"}
+    assert set(res.loc[res["batch"].isna() & res["valid"], "outcome"]) == {"not_sent"}
+

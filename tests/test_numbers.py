@@ -29,6 +29,9 @@ from itnivoice_nb.numbers import (
 
 DIGITS_RE = re.compile(rf"[0-9]{{{NUMBER_MIN_DIGITS},{NUMBER_MAX_DIGITS}}}")
 N = "918563214120"  # the running example: +91 85632 14120
+NATIONAL_FORM = "written like a national number"
+FLOAT32 = "float32 cannot hold a phone number exactly — read the column as text"
+FLOAT16 = "float16 cannot hold a phone number exactly — read the column as text"
 
 
 def frame(values: Sequence[object], dtype: object = object) -> pd.DataFrame:
@@ -72,7 +75,6 @@ ACCEPTED = [
     ("+91 85632-14120\n", N),  # a trailing newline is not a second number
     ("+91 85632 14120;", N),  # nor is a trailing delimiter
     ("030/1234567", None),  # a slash inside one number is a separator (then national → refused)
-    ("49/30/1234567", "49301234567"),
     # no-break and other Unicode spaces, invisible marks, Unicode dashes
     ("91\u00a0856\u00a0321\u00a04120", N),
     ("+91\u202f85632\u202f14120", N),
@@ -102,15 +104,32 @@ ACCEPTED = [
     ("9.185632141200E+11", N),  # a trailing zero past the point is still exact
     ("9185632141.20E+2", N),
     ("1.234567890e+09", "1234567890"),
-    ("12-34-5678", "12345678"),  # 34 is no month or day
-    ("2024-13-01 5", "202413015"),
+    # a trunk prefix "(0)" after the country code is no digit of the number
+    ("+44 (0) 20 7946 0958", "442079460958"),
+    ("+44(0)2079460958", "442079460958"),
+    ("+49 (0)30 1234567", "49301234567"),
+    ("0044 (0)20 7946 0958", "442079460958"),
+    ("00 44 (0) 20 7946 0958", "442079460958"),
+    ("\u00a0+44\u00a0(0)\u00a020 7946 0958", "442079460958"),
+    ("＋４４（０）２０７９４６０９５８", "442079460958"),
+    # separators without '+' or '00': accepted when valid as an international number
+    ("+1 (201) 555-0123", "12015550123"),
+    ("(201) 555-0123", "2015550123"),  # +20 155 501 23: valid in Egypt, says libphonenumber
+    ("44 20 7946 0958", "442079460958"),
+    ("49/30/1234567", "49301234567"),
+    # plain digits, ints and floats: the vendor rule only (no libphonenumber)
+    ("5552345678", "5552345678"),
+    (5552345678, "5552345678"),
+    (5552345678.0, "5552345678"),
+    ("5552345678.0", "5552345678"),
+    (" 5552345678 ", "5552345678"),
     # Python and numpy numbers
     (918563214120, N),
     (np.int64(918563214120), N),
     (np.uint64(918563214120), N),
     (918563214120.0, N),
     (np.float64(918563214120.0), N),
-    (np.float32(12345678.0), "12345678"),
+    (np.longdouble(918563214120.0), N),
     (decimal.Decimal("918563214120"), N),
     (decimal.Decimal("918563214120.000"), N),
     (1234567, "1234567"),
@@ -157,6 +176,20 @@ REFUSED = [
     ("0 856 321 4120", "starts with 0"),
     ("+0918563214120", "country code cannot start with 0"),
     ("000918563214120", "country code cannot start with 0"),
+    # written like national numbers (separators, no '+' or '00'), not valid as international
+    ("(555) 234-5678", f"{NATIONAL_FORM}; not valid for +55 (BR): pass default_region"),
+    ("555-234-5678", f"{NATIONAL_FORM}; not valid for +55 (BR): pass default_region"),
+    ("555.234.5678", f"{NATIONAL_FORM}; not valid for +55 (BR): pass default_region"),
+    ("555 234 5678", f"{NATIONAL_FORM}; not valid for +55 (BR): pass default_region"),
+    ("212-555-0100", f"{NATIONAL_FORM}; not valid for +212 (MA): pass default_region"),
+    ("(212) 555 0100", f"{NATIONAL_FORM}; not valid for +212 (MA): pass default_region"),
+    ("５５５－２３４－５６７８", f"{NATIONAL_FORM}; not valid for +55 (BR)"),
+    ("555-234-5678;", f"{NATIONAL_FORM}; not valid for +55 (BR)"),
+    ("999 123 4567", f"{NATIONAL_FORM}; no country code: pass default_region"),
+    ("44 (0) 20 7946 0958", f"{NATIONAL_FORM}; not valid for +44 (GB)"),  # "(0)": no '+'
+    ("12-34-5678", f"{NATIONAL_FORM}; not valid for +1 (US)"),  # not a date: 34 is no month
+    ("2024-13-01 5", f"{NATIONAL_FORM}; not valid for +20 (EG)"),
+    ("800 1234 567", f"{NATIONAL_FORM}; not valid for +800 (non-geographic)"),
     ("91+8563214120", "'+' inside the number"),
     ("++918563214120", "'+' inside the number"),
     # letters, other characters
@@ -209,6 +242,11 @@ REFUSED = [
     (-918563214120, "negative number: -918563214120"),
     (-918563214120.0, "negative number: -918563214120"),
     (np.int64(-5), "negative number: -5"),
+    # floats narrower than float64 have lost digits: 919800000001 is 919799988224 in float32
+    (np.float32(919800000001), FLOAT32),
+    (np.float32(12345678.0), FLOAT32),  # even when exact: the column is not to be trusted
+    (np.float16(1.0), FLOAT16),
+    (np.float32("nan"), "missing"),
     # not numbers at all
     (True, "not a phone number (bool)"),
     (False, "not a phone number (bool)"),
@@ -289,6 +327,49 @@ def test_nullable_float_and_arrow_columns() -> None:
     assert out["number"].iloc[0] == N and out["invalid_reason"].iloc[1] == "missing"
     out = prepare(frame([918563214120, None], dtype=pd.ArrowDtype(pa.int64())))
     assert out["number"].iloc[0] == N and out["invalid_reason"].iloc[1] == "missing"
+
+
+def _arrow_float_series(values: list[float | None], type_: pa.DataType) -> pd.Series:
+    """An Arrow-backed float column (float16 has no direct conversion from Python floats)."""
+    arr = pa.array(values, type=pa.float64()).cast(type_, safe=False)
+    return pd.Series(arr.to_pandas(types_mapper=pd.ArrowDtype))
+
+
+@pytest.mark.parametrize(
+    ("series", "reason"),
+    [
+        (pd.Series([919800000001.0, 12345678.0, None], dtype="float32"), FLOAT32),
+        (pd.Series([919800000001.0, 12345678.0, None], dtype="Float32"), FLOAT32),
+        (pd.Series([1234.0, 2048.0, None], dtype="float16"), FLOAT16),
+        (_arrow_float_series([919800000001.0, 12345678.0, None], pa.float32()), FLOAT32),
+        (_arrow_float_series([1234.0, 2048.0, None], pa.float16()), FLOAT16),
+        (pd.Series([919800000001.0, 12345678.0, None], dtype=pd.SparseDtype("float32")), FLOAT32),
+        (
+            pd.Series([919800000001.0, 12345678.0, None], dtype="float32").astype("category"),
+            FLOAT32,
+        ),
+    ],
+    ids=lambda v: str(v.dtype) if isinstance(v, pd.Series) else "",
+)
+def test_narrow_float_columns_refuse_every_number(series: pd.Series, reason: str) -> None:
+    """float32 turns 919800000001 into 919799988224: no row of such a column is trusted."""
+    out = prepare(pd.DataFrame({"phone": series}))
+    assert out["number"].isna().all()
+    assert out["invalid_reason"].tolist() == [reason, reason, "missing"]
+    assert not out["valid"].any()
+
+
+def test_narrow_float_cells_in_an_object_column() -> None:
+    values = [np.float32(919800000001), np.float16(1), np.float32("nan"), np.float64(int(N)), N]
+    out = prepare(frame(values))
+    assert pairs(out) == [normalize_number(v) for v in values]
+    assert out["invalid_reason"].tolist()[:3] == [FLOAT32, FLOAT16, "missing"]
+    assert out["number"].tolist()[3:] == [N, N]
+
+
+def test_float64_column_still_exact() -> None:
+    out = prepare(frame([919800000001.0, 12345678.0], dtype="float64"))
+    assert out["number"].tolist() == ["919800000001", "12345678"]
 
 
 @pytest.mark.parametrize("dtype", ["str", "string", "string[python]", "category", object])
@@ -610,6 +691,8 @@ STRICT = [
     ("(123) 456-7890", "US", None, "not a valid number (libphonenumber)"),
     ("(201) 555-0123", "US", "12015550123", None),
     ("12345", None, None, "too short: 5 digits"),  # default rules still apply first
+    ("(555) 234-5678", None, None, "written like a national number; not valid for +55 (BR)"),
+    ("(201) 555-0123", "US", "12015550123", None),  # with a region: read as a US number
     ("08563214120", None, None, "starts with 0"),
 ]
 
@@ -674,6 +757,85 @@ def test_region_keys_keep_plus_and_zeros(monkeypatch: pytest.MonkeyPatch) -> Non
         "cannot parse: too long",
     ]
     assert out["number"].iloc[5] == N
+
+
+def test_national_form_checked_once_per_distinct_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The libphonenumber check of numbers written like national ones runs on distinct numbers."""
+    seen: list[list[str]] = []
+    real = numbers_mod._valid_international
+
+    def recording(numbers: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        seen.append(numbers.to_pylist())
+        return real(numbers)
+
+    def no_parse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("phonenumbers.parse is not needed without a region")
+
+    monkeypatch.setattr(numbers_mod, "_valid_international", recording)
+    monkeypatch.setattr(numbers_mod.phonenumbers, "parse", no_parse)
+    values = [
+        "(555) 234-5678",
+        "555-234-5678",  # the same digits, formatted otherwise: one check
+        "91 85632 14120",
+        "555.234.5679",
+        "+91 85632 14120",  # international: no check
+        "5552345678",  # plain digits: no check
+        "(555) 234",  # too short: refused before the check
+    ] * 300
+    out = prepare(frame(values, dtype="str"))
+    assert len(seen) == 1
+    assert sorted(seen[0]) == ["5552345678", "5552345679", N]
+    assert out["valid"].tolist()[:7] == [False, False, True, False, True, True, False]
+    reasons = out["invalid_reason"].dropna().unique().tolist()
+    assert sorted(reasons) == [
+        "too short: 6 digits",
+        "written like a national number; not valid for +55 (BR): pass default_region",
+    ]
+    assert pairs(out) == [normalize_number(v) for v in values]
+
+
+def _national_numbers_of_every_country(rng: random.Random) -> list[str]:
+    """Example numbers of every region and type, and near misses (a digit changed, cut, added)."""
+    found: set[str] = set()
+    for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items():
+        examples = []
+        for region in regions:
+            for kind in phonenumbers.PhoneNumberType.values():
+                if region == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY:
+                    example = phonenumbers.example_number_for_non_geo_entity(code)
+                else:
+                    example = phonenumbers.example_number_for_type(region, kind)
+                if example is not None:
+                    examples.append(phonenumbers.national_significant_number(example))
+        for nsn in examples:
+            found.add(f"{code}{nsn}")
+            for _ in range(3):
+                i = rng.randrange(len(nsn))
+                found.add(f"{code}{nsn[:i]}{rng.randrange(10)}{nsn[i + 1 :]}")
+                found.add(f"{code}{nsn[:i]}{rng.randrange(10)}{nsn[i:]}")
+                found.add(f"{code}{nsn[:-1]}")
+        for _ in range(5):
+            found.add(f"{code}{rng.randrange(10**6, 10**11)}")
+    return sorted(found)
+
+
+def test_vectorised_validity_is_phonenumbers_is_valid_number() -> None:
+    """The batch check reads libphonenumber's metadata: it must say what is_valid_number says."""
+    numbers = _national_numbers_of_every_country(random.Random(3))
+    country, valid = numbers_mod._valid_international(pa.array(numbers, pa.large_string()))
+    for number, code, ok in zip(numbers, country.tolist(), valid.tolist(), strict=True):
+        parsed = phonenumbers.parse("+" + number)
+        expected = phonenumbers.is_valid_number(parsed) and (
+            phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == "+" + number
+        )
+        assert (code, ok) == (parsed.country_code, expected), number
+    assert 0.3 < valid.mean() < 0.9
+
+
+def test_national_form_reason_never_shows_the_number() -> None:
+    values = ["(555) 234-5678", "999 123 4567", "212-555-0100"]
+    for reason in prepare(frame(values, dtype="str"))["invalid_reason"].tolist():
+        assert "234" not in reason and "5678" not in reason and "0100" not in reason
 
 
 # --------------------------------------------------------------------------- masking

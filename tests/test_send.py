@@ -132,18 +132,26 @@ def test_rerun_sends_nothing_and_says_so(
         again = iv.send(df, MSG, client=sb.client(), journal=tmp_path / "j", progress=False)
         assert len(sb.requests) == n
         out = capsys.readouterr().out
-        assert "sent already" in out and "campaign=" in out
+        assert "sent already" in out and "allow_repeat=True" in out
         pd.testing.assert_frame_equal(first, again)
-        # a new label is a new campaign: sent again, on purpose
-        iv.send(
-            df,
-            MSG,
-            client=sb.client(),
-            journal=tmp_path / "j",
-            progress=False,
+        # a new label is a new campaign, but the ledger still knows these numbers
+        labelled = iv.send(
+            df, MSG, client=sb.client(), journal=tmp_path / "j", progress=False,
             campaign="second wave",
         )
-        assert len(sb.requests) == 2 * n
+        assert sb.max_charges() == 1
+        # only the numbers the API refused (never called) are tried again
+        retried = sent_numbers(sb)[len(first[first["outcome"].isin(["submitted", "rejected"])]):]
+        assert sorted(retried) == sorted(first.loc[first["outcome"] == "rejected", "number"])
+        assert (labelled.loc[first["outcome"] == "submitted", "outcome"]
+                == "already_called").all()
+        n = len(sb.requests)
+        # on purpose: allow_repeat calls them again
+        iv.send(
+            df, MSG, client=sb.client(), journal=tmp_path / "j", progress=False,
+            campaign="second wave", allow_repeat=True,
+        )
+        assert len(sb.requests) > n
         assert sb.max_charges() == 2
 
 
@@ -301,14 +309,34 @@ def test_journal_false_warns_but_works() -> None:
     assert (res["outcome"].isin(["submitted", "rejected"])).all()
 
 
-def test_default_journal_in_working_directory(
+def test_default_journal_is_the_users_wherever_the_notebook_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ITNIOTECH_JOURNAL")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    expected = tmp_path / "data" / "itnivoice_nb" / "journal.sqlite"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with iv.Sandbox(reject_share=0) as sb:
+        monkeypatch.chdir(tmp_path / "a")
+        res = iv.send(frame(6).iloc[:5], MSG, client=sb.client(), progress=False)
+        assert res.attrs["journal"] == str(expected) and expected.is_file()
+        # another folder, another notebook: the same ledger, nobody called twice
+        monkeypatch.chdir(tmp_path / "b")
+        again = iv.send(frame(6), MSG, client=sb.client(), progress=False)
+        assert sb.max_charges() == 1
+    assert (again["outcome"].iloc[:5] == "already_called").all()
+    assert again["outcome"].iloc[5] == "submitted"
+    assert not (tmp_path / "a" / ".itnivoice").exists()
+
+
+def test_environment_variable_names_the_journal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ITNIOTECH_JOURNAL", str(tmp_path / "mine.sqlite"))
     with iv.Sandbox() as sb:
-        res = iv.send(frame(5), MSG, client=sb.client(), progress=False)
-    assert (tmp_path / ".itnivoice" / "journal.sqlite").exists()
-    assert res.attrs["journal"] == str(tmp_path / ".itnivoice" / "journal.sqlite")
+        res = iv.send(frame(2), MSG, client=sb.client(), progress=False)
+    assert res.attrs["journal"] == str(tmp_path / "mine.sqlite")
 
 
 def test_rate_limit_spaces_requests(tmp_path: Path) -> None:
@@ -482,24 +510,26 @@ def test_answer_callees_written_differently_still_match() -> None:
     assert res["outcome_reason"].tolist()[2] == "invalid number"
 
 
-def test_changed_list_with_numbers_already_sent_is_refused(tmp_path: Path) -> None:
+def test_changed_list_calls_only_the_new_numbers(tmp_path: Path) -> None:
     df = frame(300)
     more = pd.concat([df, pd.DataFrame({"phone": ["+44 20 7946 0958"], "segment": "x",
                                         "amount": 0.0}, index=pd.Index([9], name="row"))])
     with iv.Sandbox(reject_share=0) as sb:
         iv.send(df, MSG, client=sb.client(), journal=tmp_path / "j", progress=False)
         n = len(sb.requests)
-        with pytest.raises(iv.AlreadySentError, match="300 of these 301 numbers") as info:
-            iv.send(more, MSG, client=sb.client(), journal=tmp_path / "j", progress=False)
-        assert info.value.count == 300 and len(sb.requests) == n  # nothing sent
-        # only the new row: no overlap, sent
-        only_new = iv.send(more.iloc[-1:], MSG, client=sb.client(), journal=tmp_path / "j",
-                           progress=False)
-        assert only_new["outcome"].tolist() == ["submitted"] and sb.max_charges() == 1
-        # on purpose, with a label: everyone again
+        res = iv.send(more, MSG, client=sb.client(), journal=tmp_path / "j", progress=False)
+        assert len(sb.requests) == n + 1 and sb.max_charges() == 1
+        assert (res["outcome"].iloc[:300] == "already_called").all()
+        assert res["outcome"].iloc[300] == "submitted"
+        assert res["outcome_reason"].iloc[0].startswith("called 20")
+        # a label does not get past the ledger; allow_repeat does
+        labelled = iv.send(more, MSG, client=sb.client(), journal=tmp_path / "j",
+                           progress=False, campaign="reminder")
+        assert (labelled["outcome"] == "already_called").all() and sb.max_charges() == 1
         iv.send(more, MSG, client=sb.client(), journal=tmp_path / "j", progress=False,
-                campaign="reminder")
+                campaign="reminder", allow_repeat=True)
         assert sb.max_charges() == 2
-        # another message to the same numbers is another matter
+        # another audio file to the same numbers is another matter
         other = iv.VoiceMessage(app_id="4luaKsL2", file_id="other.mp3")
         iv.send(more, other, client=sb.client(), journal=tmp_path / "j", progress=False)
+        assert sb.max_charges() == 3

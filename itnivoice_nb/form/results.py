@@ -1,0 +1,228 @@
+"""After a send: the outcome in plain words, the summary table and the outcome chart.
+
+:func:`outcome_statement` reads only the results' ``outcome`` and ``outcome_reason`` columns and
+says what happened, in the error colour when nothing got through: e.g. ``"11 of 11 numbers
+failed: could not connect to api.itniotech.com/voice/sendGroup; nothing was charged"``. It says
+"nothing was charged" only when every number a request was made for is ``failed`` (the API
+refused the whole request, or it never arrived), and warns that ``unknown`` numbers may have
+been charged. It never says "Sent" when nothing was submitted.
+
+Example:
+    >>> import pandas as pd
+    >>> results = pd.DataFrame({"outcome": ["submitted", "submitted", "rejected", "invalid"],
+    ...                         "outcome_reason": [None, None, "blacklisted", "too short"]})
+    >>> outcome_statement(results).text
+    'Sent: 2 of 3 numbers submitted, 1 rejected by the API.'
+    >>> failed = pd.DataFrame({"outcome": ["failed"] * 2, "outcome_reason": [
+    ...     "could not connect to api.itniotech.com/voice/sendGroup; nothing was sent: refused"] * 2})
+    >>> said = outcome_statement(failed)
+    >>> said.text, said.colour == BAD
+    ('2 of 2 numbers failed: could not connect to api.itniotech.com/voice/sendGroup; nothing was charged.', True)
+"""  # noqa: E501
+
+from __future__ import annotations
+
+import io
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any, Final
+
+import ipywidgets as w
+import pandas as pd
+
+from ..outcomes import (
+    ALREADY_CALLED,
+    FAILED,
+    NOT_SENT,
+    OUTCOME_COLORS,
+    OUTCOME_MEANINGS,
+    OUTCOMES,
+    REJECTED,
+    SUBMITTED,
+    UNKNOWN,
+)
+from ._common import BAD, MUTED, OK, WARN, esc, html_out, note, plural
+
+__all__ = ["ResultsPart", "Statement", "outcome_statement", "summary_html"]
+
+_REASON_MAX: Final = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """What a send did, in words (``text``), the colour to say it in, and the bar's style."""
+
+    text: str
+    colour: str
+    bar_style: str
+    sent: int
+    """Numbers a request carried that the API answered for, or may have (not ``failed``)."""
+    total: int
+    """Numbers of the campaign to call: sent, failed and not sent."""
+    failed: int
+    not_sent: int
+
+
+def _short_reason(reason: str) -> str:
+    """A failure reason without the transport details after "; nothing was sent"."""
+    text = reason.split("; nothing was sent")[0].strip().rstrip(".;")
+    return text if len(text) <= _REASON_MAX else text[: _REASON_MAX - 1] + "…"
+
+
+def _main_reason(results: pd.DataFrame, outcome: str) -> str:
+    if "outcome_reason" not in results.columns:
+        return ""
+    reasons = results.loc[results["outcome"] == outcome, "outcome_reason"].dropna()
+    if reasons.empty:
+        return ""
+    return _short_reason(str(reasons.astype(str).value_counts().index[0]))
+
+
+def outcome_statement(
+    results: pd.DataFrame, *, cancelled: bool = False, stopped: bool = False
+) -> Statement:
+    """What ``results`` say happened, in one or two plain sentences.
+
+    ``cancelled``: the send was interrupted by Cancel; ``stopped``: the API stopped it (e.g. a
+    wrong secret). Both are told from the truth of the rows: a Cancel that came after every
+    number was sent says the send completed.
+    """
+    counts = results["outcome"].astype(str).value_counts()
+
+    def n(outcome: str) -> int:
+        return int(counts.get(outcome, 0))
+
+    submitted, rejected, failed, unknown, not_sent = (
+        n(SUBMITTED), n(REJECTED), n(FAILED), n(UNKNOWN), n(NOT_SENT)
+    )  # fmt: skip
+    attempted = submitted + rejected + failed + unknown
+    total = attempted + not_sent
+    sent = attempted - failed
+    already = n(ALREADY_CALLED)
+    skipped = f" {plural(already, 'number')} skipped as already called." if already else ""
+
+    def statement(text: str, colour: str, bar: str) -> Statement:
+        return Statement(text + skipped, colour, bar, sent, total, failed, not_sent)
+
+    if total == 0:
+        return statement("Nothing was sent: no number to call.", BAD, "danger")
+    parts: list[str] = []
+    if attempted and failed == attempted:
+        reason = _main_reason(results, FAILED)
+        parts.append(f"{failed:,} of {total:,} numbers failed" + (f": {reason}" if reason else "")
+                     + "; nothing was charged")
+    else:
+        if submitted or attempted:
+            parts.append(f"{submitted:,} of {total:,} numbers submitted")
+        if rejected:
+            parts.append(f"{rejected:,} rejected by the API")
+        if failed:
+            reason = _main_reason(results, FAILED)
+            parts.append(f"{failed:,} failed (not charged" + (f": {reason})" if reason else ")"))
+        if unknown:
+            parts.append(f"{unknown:,} unknown: the request may have reached the API, so these "
+                         "may have been charged (not resent)")
+    if not_sent:
+        parts.append(f"{not_sent:,} not sent")
+    said = ", ".join(parts) + "."
+    if cancelled and not_sent:
+        head, colour = "Cancelled: ", WARN
+        said += " Check and Send again to send the rest."
+    elif stopped:
+        head, colour = "The send stopped early: ", BAD
+    elif cancelled:
+        head = "Completed before the Cancel took effect: "
+        colour = OK if submitted and failed + unknown == 0 else WARN
+    elif submitted + rejected == 0:
+        head, colour = "", BAD
+    else:
+        head = "Sent: "
+        colour = OK if failed + unknown + not_sent == 0 else WARN
+    if submitted + rejected == 0:
+        colour = BAD
+    bar = {OK: "success", WARN: "warning", BAD: "danger"}[colour]
+    text = head + said
+    return statement(text[0].upper() + text[1:], colour, bar)
+
+
+def summary_html(table: pd.DataFrame, row: Hashable) -> str:
+    """A row of ``iv.summary(results)``, one line per outcome: count, share, meaning."""
+
+    def value(name: str) -> Any:
+        return table.at[row, name]
+
+    cell = "style='padding:2px 14px 2px 0; text-align:{}'"
+    left, right = cell.format("left"), cell.format("right")
+    lines = []
+    outcomes = [o for o in OUTCOMES if o in table.columns]
+    outcomes += [o for o in (ALREADY_CALLED,) if o in table.columns and o not in outcomes]
+    for outcome in outcomes:
+        colour = OUTCOME_COLORS.get(outcome, "#999999")
+        swatch = (f"<span style='display:inline-block; width:0.8em; height:0.8em; margin-right:"
+                  f"6px; background:{colour}'></span>")
+        share = (f"{float(value(outcome + '_share')):.1%}" if outcome + "_share" in table.columns
+                 else "")
+        lines.append(
+            f"<tr class='iv-summary-{outcome}'><td {left}>{swatch}{outcome}</td>"
+            f"<td {right}>{int(value(outcome)):,}</td><td {right}>{share}</td>"
+            f"<td {left}><span style='color:{MUTED}'>{esc(OUTCOME_MEANINGS.get(outcome, ''))}"
+            "</span></td></tr>"
+        )
+    return (
+        "<table class='iv-summary-table' style='border-collapse:collapse; margin:8px 0'>"
+        f"<thead><tr><th {left}>outcome</th><th {right}>rows</th><th {right}>share</th>"
+        f"<th {left}>meaning</th></tr></thead><tbody>{''.join(lines)}</tbody>"
+        f"<tfoot><tr style='font-weight:bold; border-top:1px solid #888'><td {left}>total</td>"
+        f"<td {right}>{int(value('rows')):,}</td><td {right}>100%</td><td></td></tr></tfoot>"
+        "</table>"
+    )
+
+
+class ResultsPart:
+    """The status line (``status``), the summary table (``summary_html``), the outcome chart
+    (``chart``) and ``results``, the last send's results DataFrame."""
+
+    def __init__(self) -> None:
+        self.results: pd.DataFrame | None = None
+        self.status = html_out("iv-status")
+        self.summary_html = html_out("iv-summary")
+        self.chart = w.Image(format="png", layout=w.Layout(max_width="760px", display="none"))
+        self.chart.add_class("iv-chart")
+        self.box = w.VBox([self.summary_html, self.chart])
+        self.box.add_class("iv-results")
+
+    def say(self, text: str, colour: str = MUTED) -> None:
+        """Put ``text`` (plain text) in the status line."""
+        self.status.value = f'<div class="iv-status-text">{note(esc(text), colour)}</div>'
+
+    def clear(self) -> None:
+        self.results = None
+        self.summary_html.value = ""
+        self.chart.layout.display = "none"
+
+    def show(self, results: pd.DataFrame, said: Statement) -> None:
+        """The statement and the notices of the send (then :meth:`render`: table and chart)."""
+        self.results = results
+        notices = results.attrs.get("notices") or []
+        extra = "".join(f"<br>{esc(n)}" for n in notices)
+        self.status.value = (
+            f'<div class="iv-status-text" style="color:{said.colour}">'
+            f'<span class="iv-status-headline" style="color:{said.colour}">{esc(said.text)}'
+            f"</span> <code>form.results</code> holds all {len(results):,} rows."
+            f"{note(extra)}</div>"
+        )
+
+    def render(self, results: pd.DataFrame) -> None:
+        """The summary table and the outcome chart of ``results``."""
+        from matplotlib.figure import Figure
+
+        from ..plots import plot_outcomes
+        from ..reporting import TOTAL_ROW, summary
+
+        self.summary_html.value = summary_html(summary(results), TOTAL_ROW)
+        figure = Figure(figsize=(8.0, 3.4), layout="constrained")
+        plot_outcomes(results, ax=figure.subplots())
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=90)
+        self.chart.value = buffer.getvalue()
+        self.chart.layout.display = "block"
