@@ -539,12 +539,12 @@ def plan(
         if todo and not allow_repeat:
             since = None if delta is None else time.time() - delta.total_seconds()
             held = book.held(account, todo, own=cid if resumed else None, since=since)
+        to_call = len(todo) - len(held)  # held holds only numbers of todo
         if resumed:
             held.update(book.yielded(cid))
     finally:
         if owned:
             book.close()
-    to_call = len([n for n in todo if n not in held])
     by: dict[str, int] = {}
     for why in held.values():
         found = _CAMPAIGN.search(why)

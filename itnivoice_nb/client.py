@@ -28,7 +28,6 @@ import base64
 import contextlib
 import email.utils
 import http.client
-import ipaddress
 import json
 import math
 import os
@@ -50,6 +49,7 @@ import urllib3.exceptions
 from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
+from ._urls import is_loopback
 from ._vendor import (
     AUDIO_NAME_MAX,
     AUDIO_NAME_MIN,
@@ -136,15 +136,6 @@ def _excerpt(text: str) -> str:
     return text[:_EXCERPT] + ("…" if len(text) > _EXCERPT else "")
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _check_base_url(base_url: str) -> str:
     parts = urlsplit(base_url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
@@ -152,7 +143,7 @@ def _check_base_url(base_url: str) -> str:
             f"base_url {base_url!r} is not an http(s) URL; "
             f"expected e.g. {DEFAULT_BASE_URL!r} or a sandbox's base_url"
         )
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ConfigurationError(
             f"base_url {base_url!r} uses plain http to a remote host, which would send the "
             "credentials unencrypted; use https (plain http is allowed only on this machine)"
@@ -698,7 +689,7 @@ class VoiceClient:
         # one from the environment) replaces the default store, it never disables checking.
         host = urlsplit(self.base_url).hostname or ""
         self._proxies: dict[str, str] = (
-            {} if _is_loopback(host) else dict(requests.utils.get_environ_proxies(self.base_url))
+            {} if is_loopback(host) else dict(requests.utils.get_environ_proxies(self.base_url))
         )
         self._verify: str | bool = _check_verify(ca_bundle)
         # With our own adapter every connection reports when the request starts being written;

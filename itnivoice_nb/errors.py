@@ -22,7 +22,6 @@ The tree::
     │   ├── DataValidationError       -21
     │   ├── ParameterError            -22
     │   └── FeeError                  -26
-    ├── AlreadySentError            an unlabelled send would call numbers an earlier campaign called
     ├── SendStopped                 a send stopped early; ``.results`` holds every row so far
     ├── RecordPeriodError           a call-record period the API cannot serve (also a ValueError)
     └── JournalError                the send journal cannot be used; ``.results`` when there are any
@@ -255,19 +254,6 @@ def error_for_status(
     """
     cls = _BY_CODE.get(code, ApiError)
     return cls(reason, code=code, http_status=http_status, answer=answer)
-
-
-class AlreadySentError(ItniotechError):
-    """Some of these numbers were already sent this same message in an earlier campaign.
-
-    Nothing was sent. ``count`` says how many, ``campaign`` names the latest such campaign.
-    Pass ``campaign="a label"`` to send to everyone again on purpose.
-    """
-
-    def __init__(self, message: str, *, count: int, campaign: str) -> None:
-        super().__init__(message)
-        self.count = count
-        self.campaign = campaign
 
 
 class SendStopped(ItniotechError):

@@ -83,17 +83,21 @@ msg = iv.VoiceMessage(
 msg
 """),
     md("""
-## 3 · Send, to the sandbox
+## 3 · Plan, then send, to the sandbox
 
 `iv.Sandbox()` starts the local emulation; `sb.client()` is a client signed with its
-credentials. Every batch is written to the journal (`.itnivoice/journal.sqlite` in the working
-directory) before it leaves; the campaign label includes the sandbox's address so that running
-this notebook again sends again (a real campaign sent twice would be refused by the journal).
+credentials. `iv.plan(...)` is a snapshot of what a send would do — the numbers to call, the
+requests, the rows left out and why — and `plan.send()` sends exactly that. Every number sent is
+recorded in your journal's ledger (one per user), so a number this account already called with
+this audio is not called again by accident (`already_called`). Each sandbox is a new account
+(its own address), so running this notebook again sends again.
 """),
     code("""
 with iv.Sandbox(seed=0) as sb:
-    results = iv.send(df, msg, column="phone", client=sb.client(),
-                      campaign=f"quickstart {sb.base_url}", batch_size=5)
+    plan = iv.plan(df, msg, column="phone", client=sb.client(), campaign="quickstart",
+                   batch_size=5)
+    print(plan)
+    results = plan.send()
     print(f"the sandbox received {len(sb.requests)} requests")
 
 print("Outcome counts:")
@@ -229,8 +233,7 @@ print("fileId:", file_id)
     code("""
 msg = iv.VoiceMessage(app_id="4luaKsL2", file_id=file_id, max_duration=60, loop_count=2,
                       called_info="spring offer")
-results = iv.send(df, msg, column="phone", client=client,
-                  campaign=f"reporting {sb.base_url}")
+results = iv.send(df, msg, column="phone", client=client, campaign="reporting")
 print(results["outcome"].value_counts().to_string())
 """),
     md("""

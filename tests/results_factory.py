@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from itnivoice_nb.outcomes import (
+    ALREADY_CALLED,
     DUPLICATE,
     FAILED,
     INVALID,
@@ -48,6 +49,7 @@ REJECT_REASONS = {"1": "number in blacklist", "2": "invalid number", "3": "frequ
 FAILED_STATUS = {"-10": "-10 the balance is insufficient", "-22": "-22 parameter exception"}
 UNKNOWN_REASON = "read timeout after sending: may have been charged"
 NOT_SENT_REASON = "the send stopped before this batch"
+ALREADY_CALLED_REASON = "called 2026-11-20 10:00 UTC in campaign 'spring'"
 SIP = {"486": "Busy Here", "480": "Temporarily Unavailable", "404": "Not Found", "603": "Decline"}
 MAX_DURATION = 50
 LOOP_COUNT = 2
@@ -115,6 +117,9 @@ def make_results(n: int, seed: int = 0, with_records: bool = False) -> pd.DataFr
     sent = sendable[: int(len(sendable) * 0.98)]
     outcome[stopped] = NOT_SENT
     reason[stopped] = NOT_SENT_REASON
+    # every other one of those: numbers the ledger says another campaign called before
+    outcome[stopped[::2]] = ALREADY_CALLED
+    reason[stopped[::2]] = ALREADY_CALLED_REASON
 
     batch = _missing(n, "Int64")
     batch_of_sent = np.arange(len(sent)) // 200

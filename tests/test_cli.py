@@ -180,3 +180,107 @@ def test_sandbox_command_prints_url_and_serves() -> None:
         proc.terminate()
         proc.wait(timeout=10)
     assert proc.returncode is not None
+
+
+def send_args(csv: Path, tmp_path: Path, *extra: str) -> list[str]:
+    return ["send", str(csv), "--app-id", "4luaKsL2", "--file-id", "f.mp3", "--journal",
+            str(tmp_path / "j.sqlite"), "--output", str(tmp_path / "res.csv"), "--no-progress",
+            *extra]
+
+
+def people_csv(tmp_path: Path, n: int = 3) -> Path:
+    csv = tmp_path / "people.csv"
+    pd.DataFrame({"phone": [f"+91 98{i:08d}" for i in range(n)]}).to_csv(csv, index=False)
+    return csv
+
+
+def sandbox_env(sb: iv.Sandbox) -> dict[str, str]:
+    return {"ITNIOTECH_API_KEY": sb.api_key, "ITNIOTECH_API_SECRET": sb.api_secret,
+            "ITNIOTECH_BASE_URL": sb.base_url}
+
+
+def test_exit_0_when_every_sendable_row_was_submitted_or_rejected(tmp_path: Path) -> None:
+    csv = tmp_path / "p.csv"
+    pd.DataFrame({"phone": ["+91 9800000000", "+91 9800000001", "12"]}).to_csv(csv, index=False)
+    with iv.Sandbox(reject_share=0.5, seed=3) as sb:
+        out = run(*send_args(csv, tmp_path), env=sandbox_env(sb))
+    assert out.returncode == 0, out.stderr
+    assert set(pd.read_csv(tmp_path / "res.csv")["outcome"]) <= {"submitted", "rejected",
+                                                                  "invalid"}
+
+
+def test_exit_3_when_rows_ended_unknown(tmp_path: Path) -> None:
+    with iv.Sandbox(reject_share=0) as sb:
+        sb.inject("drop_after", on=[1])
+        out = run(*send_args(people_csv(tmp_path), tmp_path), env=sandbox_env(sb))
+    assert out.returncode == 3, out.stderr
+    assert set(pd.read_csv(tmp_path / "res.csv")["outcome"]) == {"unknown"}
+
+
+def test_exit_3_when_every_row_failed(tmp_path: Path) -> None:
+    from tests.scripted import free_port
+
+    env = {"ITNIOTECH_API_KEY": "k", "ITNIOTECH_API_SECRET": "s",
+           "ITNIOTECH_BASE_URL": f"http://127.0.0.1:{free_port()}/voice"}
+    out = run(*send_args(people_csv(tmp_path), tmp_path), env=env)
+    assert out.returncode == 3, out.stderr
+    assert set(pd.read_csv(tmp_path / "res.csv")["outcome"]) == {"failed"}
+
+
+def test_exit_2_on_a_stop_with_the_results_written(tmp_path: Path) -> None:
+    with iv.Sandbox(reject_share=0) as sb:
+        env = {**sandbox_env(sb), "ITNIOTECH_API_SECRET": "wrong"}
+        out = run(*send_args(people_csv(tmp_path), tmp_path), env=env)
+    assert out.returncode == 2, out.stderr
+    assert "stopped" in out.stderr and "wrong" not in out.stderr + out.stdout
+    assert set(pd.read_csv(tmp_path / "res.csv")["outcome"]) == {"failed"}
+
+
+def test_exit_1_on_usage_errors() -> None:
+    assert run("send", "x.csv").returncode == 1
+    assert run("bogus").returncode == 1
+
+
+def test_a_journal_directory_is_refused_untouched(tmp_path: Path) -> None:
+    folder = tmp_path / "journal_dir"
+    folder.mkdir(mode=0o755)
+    before = os.stat(folder).st_mode
+    with iv.Sandbox(reject_share=0) as sb:
+        args = send_args(people_csv(tmp_path), tmp_path)
+        args[args.index("--journal") + 1] = str(folder)
+        out = run(*args, env=sandbox_env(sb))
+        assert sb.requests == []
+    assert out.returncode == 1 and "is a directory" in out.stderr
+    assert os.stat(folder).st_mode == before and list(folder.iterdir()) == []
+
+
+def test_dry_run_prints_the_plan_and_never_overwrites_results(tmp_path: Path) -> None:
+    csv = people_csv(tmp_path, 5)
+    with iv.Sandbox(reject_share=0) as sb:
+        env = sandbox_env(sb)
+        first = run(*send_args(csv, tmp_path, "--campaign", "spring"), env=env)
+        assert first.returncode == 0, first.stderr
+        before = (tmp_path / "res.csv").read_bytes()
+        args = [a for a in send_args(csv, tmp_path, "--dry-run") if a != "--output"]
+        args.remove(str(tmp_path / "res.csv"))
+        dry = run(*args, env=env)
+        n = len(sb.requests)
+    assert dry.returncode == 0, dry.stderr
+    assert "DRY RUN" in dry.stdout and "Call 0 numbers in 0 requests" in dry.stdout
+    assert "5 numbers — campaign 'spring'" in dry.stdout
+    assert (tmp_path / "res.csv").read_bytes() == before and n == 1
+
+
+def test_allow_repeat_and_repeat_after_options(tmp_path: Path) -> None:
+    csv = people_csv(tmp_path, 2)
+    with iv.Sandbox(reject_share=0) as sb:
+        env = sandbox_env(sb)
+        assert run(*send_args(csv, tmp_path), env=env).returncode == 0
+        again = run(*send_args(csv, tmp_path, "--campaign", "b"), env=env)
+        assert set(pd.read_csv(tmp_path / "res.csv")["outcome"]) == {"already_called"}
+        assert again.returncode == 0
+        assert run(*send_args(csv, tmp_path, "--campaign", "c", "--allow-repeat"),
+                   env=env).returncode == 0
+        assert sb.max_charges() == 2
+        bad = run(*send_args(csv, tmp_path, "--repeat-after", "weekly"), env=env)
+        assert bad.returncode == 1 and "not a duration" in bad.stderr

@@ -315,3 +315,60 @@ def test_send_and_plan_close_the_journal_they_open(tmp_path: Path) -> None:
     for conn in opened:
         with pytest.raises(sqlite3.ProgrammingError, match="closed"):
             conn.execute("SELECT 1")
+
+
+@pytest.mark.parametrize("breaker", ["garbage", "truncate"])
+def test_a_tls_error_after_the_request_was_received_is_unknown_never_resent(
+    tmp_path: Path, breaker: str
+) -> None:
+    from tests.servers import TLSServer
+
+    df = people(0, 5)
+    with TLSServer("break", breaker=breaker) as server:  # type: ignore[arg-type]
+        client = iv.VoiceClient("k", "s", server.base_url, ca_bundle=server.ca_path,
+                                timeout=(2, 2))
+        res = iv.send(df, MSG, client=client, journal=tmp_path / "j", progress=False,
+                      retry=FAST)
+        assert server.complete_requests == 1  # received once, never again
+        again = iv.send(df, MSG, client=client, journal=tmp_path / "j", progress=False,
+                        retry=FAST)
+        other = iv.send(df, MSG, client=client, journal=tmp_path / "j", progress=False,
+                        retry=FAST, campaign="another")
+        assert server.complete_requests == 1
+    assert (res["outcome"] == "unknown").all() and (again["outcome"] == "unknown").all()
+    assert res["outcome_reason"].str.contains("may have been charged").all()
+    assert (other["outcome"] == "already_called").all()
+    assert other["outcome_reason"].str.startswith("may have been called").all()
+
+
+def test_a_tls_handshake_refused_is_failed_and_may_be_sent_again(tmp_path: Path) -> None:
+    from tests.servers import TLSServer
+
+    df = people(0, 3)
+    with TLSServer("answer", trusted=False) as server:
+        client = iv.VoiceClient("k", "s", server.base_url, ca_bundle=server.ca_path,
+                                timeout=(2, 2))
+        res = iv.send(df, MSG, client=client, journal=tmp_path / "j", progress=False,
+                      retry=FAST)
+        assert server.complete_requests == 0
+    assert (res["outcome"] == "failed").all()
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_from_send_group_is_unknown_and_stops_the_send(
+    tmp_path: Path, status: int
+) -> None:
+    from tests.servers import RecordingServer, Redirector
+
+    df = people(0, 30)
+    with RecordingServer("127.0.0.2") as target, Redirector(
+        status, f"{target.url}/voice/sendGroup"
+    ) as redirector:
+        client = iv.VoiceClient("k", "s", redirector.base_url, timeout=(2, 2))
+        with pytest.raises(iv.SendStopped, match=f"{status}.*127.0.0.2") as info:
+            iv.send(df, MSG, client=client, journal=tmp_path / "j", progress=False,
+                    batch_size=10, concurrency=1, retry=FAST)
+        assert target.complete_requests == 0 and target.received == b""
+        assert redirector.complete_requests == 1
+    res = info.value.results
+    assert res["outcome"].tolist() == ["unknown"] * 10 + ["not_sent"] * 20

@@ -130,7 +130,10 @@ def test_quickstart_runs_and_prints_the_outcome_counts(kernel_name: str, tmp_pat
         assert outcome in said
     assert "the sandbox received" in said
     assert images(nb) >= 1, "the outcome chart"
-    assert (tmp_path / ".itnivoice" / "journal.sqlite").is_file(), "the journal in the workdir"
+    assert "Call 93 numbers in 19 requests on the SANDBOX" in said, "the plan, in words"
+    journal = Path(os.environ["ITNIOTECH_JOURNAL"])
+    assert journal.is_file(), "the journal the environment names (one per user)"
+    assert not (tmp_path / ".itnivoice").exists()
 
 
 def test_send_form_notebook_displays_the_form(kernel_name: str, tmp_path: Path) -> None:

@@ -775,10 +775,3 @@ def test_the_form_displays_as_a_widget_without_the_secret(make_form: Any) -> Non
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == form.widget.model_id
     assert SECRET not in str(bundle) and SECRET not in repr(form)
     assert bundle["text/plain"] == repr(form) == "<SendForm: 10 rows, column='phone', sandbox>"
-
-
-def test_the_old_import_path_still_works() -> None:
-    from itnivoice_nb import widgets
-
-    assert widgets.SendForm is SendForm and widgets.send_form is send_form
-    assert iv.SendForm is SendForm
