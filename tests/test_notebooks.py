@@ -1,7 +1,7 @@
 """The example notebooks run top to bottom with a real kernel, offline and without credentials.
 
 Each notebook is executed by nbclient with the ``python3`` kernel of this virtual environment,
-in a temporary working directory (so the default journal lands there), with every
+in a temporary working directory, with its own journal (`ITNIOTECH_JOURNAL`) and every other
 ``ITNIOTECH_*`` variable removed: only the local sandbox on 127.0.0.1 can answer.
 """
 
@@ -27,11 +27,13 @@ pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 
 
 @pytest.fixture(autouse=True)
-def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The kernel inherits this environment: no credentials, no API address, plain matplotlib."""
+def _offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The kernel inherits this environment: no credentials, no API address, plain matplotlib,
+    and a journal of its own (never the user's)."""
     for name in list(os.environ):
         if name.startswith("ITNIOTECH_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("ITNIOTECH_JOURNAL", str(tmp_path / "kernel-journal.sqlite"))
     monkeypatch.delenv("MPLBACKEND", raising=False)
 
 
@@ -131,7 +133,7 @@ def test_quickstart_runs_and_prints_the_outcome_counts(kernel_name: str, tmp_pat
     assert "the sandbox received" in said
     assert images(nb) >= 1, "the outcome chart"
     assert "Call 93 numbers in 19 requests on the SANDBOX" in said, "the plan, in words"
-    journal = Path(os.environ["ITNIOTECH_JOURNAL"])
+    journal = tmp_path / "kernel-journal.sqlite"
     assert journal.is_file(), "the journal the environment names (one per user)"
     assert not (tmp_path / ".itnivoice").exists()
 
