@@ -38,7 +38,8 @@ def run(cfg: Config) -> list[Row]:
         prepared = iv.prepare(frame)
     valid = prepared["number"][prepared["valid"] & ~prepared["duplicate"]].tolist()
     own = valid[: len(valid) // 2]
-    others = [x for x in clean_numbers(n) if x not in set(own)][: n - len(own)]
+    taken = set(own)
+    others = [x for x in clean_numbers(n) if x not in taken][: n - len(own)]
     client = iv.VoiceClient("bench-key", "bench-secret", BASE_URL)
     account = j.Account("bench-key", normalize_base_url(BASE_URL), MSG.app_id, MSG.file_id)
     with tempfile.TemporaryDirectory() as tmp:

@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 from ._classify import Decision, RetryPolicy, classify
+from ._follow import follow_up
 from ._plan import SendPlan, normalize_base_url, plan
 from .calls import call_outcomes
 from .client import GroupAnswer, GroupItem, VoiceClient
@@ -24,6 +25,7 @@ from .errors import (
     BadResponseError,
     ConfigurationError,
     ConnectError,
+    CostLimitError,
     DataExistsError,
     DataValidationError,
     DeadlineExceededError,
@@ -74,6 +76,7 @@ __all__ = [
     "BadResponseError",
     "ConfigurationError",
     "ConnectError",
+    "CostLimitError",
     "DataExistsError",
     "DataValidationError",
     "DeadlineExceededError",
@@ -105,6 +108,7 @@ __all__ = [
     "__version__",
     "call_outcomes",
     "classify",
+    "follow_up",
     "has_call_records",
     "mask_number",
     "normalize_base_url",

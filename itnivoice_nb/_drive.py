@@ -32,6 +32,7 @@ from typing import Any
 from . import journal as j
 from . import signing
 from ._classify import Decision, RetryPolicy, classify
+from ._vendor import is_blacklist
 from .client import GroupAnswer, VoiceClient
 from .errors import ApiError, ItniotechError, JournalError, error_for_status
 from .message import VoiceMessage
@@ -173,7 +174,8 @@ class _Sender:
         callees = batch.callees
         # The results use these fields only if the journal shows this very answer.
         kept = Answered.of(callees, answer, attempts, self._shared)
-        outcomes = kept.rows(callees)[3]
+        fields = kept.rows(callees)
+        outcomes = fields[3]
         extra = {_digits(item.callee) for item in answer.items} - set(callees)
         if extra and kept.callees is not None:
             warnings.warn(
@@ -183,8 +185,15 @@ class _Sender:
                 stacklevel=2,
             )
         by_state: dict[str, list[str]] = {}
-        for number, outcome in zip(callees, outcomes, strict=True):
-            by_state.setdefault(_LEDGER_STATE[outcome], []).append(number)
+        if outcomes.count(SUBMITTED) == len(callees):
+            by_state[j.SUBMITTED] = callees
+        else:
+            reasons = fields[2]
+            for number, outcome, why in zip(callees, outcomes, reasons, strict=True):
+                state = _LEDGER_STATE[outcome]
+                if state == j.REJECTED and is_blacklist(why):
+                    state = j.BLACKLISTED
+                by_state.setdefault(state, []).append(number)
         # Kept in memory first: if the journal fails, the results still show this answer.
         self.answered[batch.batch_no] = kept
         self.mirror[batch.batch_no] = replace(

@@ -31,10 +31,11 @@ import os
 import re
 import time
 import warnings
-from dataclasses import dataclass, field
-from datetime import timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -42,15 +43,34 @@ import pandas as pd
 from . import journal as j
 from ._classify import RetryPolicy
 from ._columns import free_labels
-from ._drive import Options, ProgressCallback, drive, not_sent_reason, notice
+from ._cost import check_rates, cost_bound
+from ._drive import Options, Outcome, ProgressCallback, drive, not_sent_reason, notice
+from ._suppress import Suppression, suppression
 from ._urls import normalize_base_url
 from ._vendor import MAX_CALLEES
 from .client import VoiceClient
-from .errors import JournalError, SendInterrupted, SendStopped
+from .errors import (
+    CostLimitError,
+    JournalError,
+    SendInterrupted,
+    SendStopped,
+    error_for_status,
+)
 from .message import VoiceMessage
 from .numbers import prepare
-from .outcomes import ALREADY_CALLED, NOT_SENT, RECORD_COLUMNS, SEND_COLUMNS, SUBMITTED
-from .results import build_results
+from .outcomes import (
+    ALREADY_CALLED,
+    DEFERRED,
+    EXCLUDED,
+    NOT_SENT,
+    RECORD_COLUMNS,
+    SEND_COLUMNS,
+    SUBMITTED,
+)
+from .results import _duplicate_reasons, build_results
+
+if TYPE_CHECKING:
+    from ._hours import Window
 
 
 class DefaultJournal:
@@ -132,13 +152,29 @@ def _journal_path(journal: object) -> Path:
     return j.default_path()
 
 
-def _check_args(df: object, message: object, batch_size: object) -> None:
+def _check_args(df: object, message: object, batch_size: object, by: object) -> None:
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df: expected a pandas DataFrame, got {type(df).__name__}")
-    if not isinstance(message, VoiceMessage):
+    if isinstance(message, Mapping):
+        if by is None:
+            raise ValueError(
+                "message: a dict of messages (one per segment) needs by= the column naming "
+                "each row's segment, e.g. by='lang'"
+            )
+        if not message:
+            raise ValueError("message: the dict of messages per segment is empty")
+        for key, value in message.items():
+            if not isinstance(value, VoiceMessage):
+                raise TypeError(
+                    f"message[{key!r}]: expected an iv.VoiceMessage, got {type(value).__name__}"
+                )
+        if by not in df.columns:
+            raise ValueError(f"by: {by!r} is not a column; columns: {list(df.columns)!r}")
+    elif not isinstance(message, VoiceMessage):
         raise TypeError(
-            f"message: expected an iv.VoiceMessage, got {type(message).__name__}; build one "
-            "with iv.VoiceMessage(app_id=..., file_id=...)"
+            f"message: expected an iv.VoiceMessage (or a dict of them per segment, with by=), "
+            f"got {type(message).__name__}; build one with iv.VoiceMessage(app_id=..., "
+            "file_id=...)"
         )
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size: {batch_size!r}; allowed: a whole number from 1 to 200")
@@ -193,18 +229,43 @@ def _when(ts: float) -> str:
 
 
 @dataclass(frozen=True, eq=False)
+class Part:
+    """One message to its rows: one campaign (the ledger key is its account and audio)."""
+
+    segment: Any
+    """The segment's key (``by`` value), or None when one message goes to every row."""
+    message: VoiceMessage
+    account: j.Account
+    campaign_id: str
+    rows: np.ndarray
+    """Positions (in the prepared frame) of the rows this part answers for."""
+    numbers: tuple[str, ...]
+    """The campaign's numbers (valid, first of each duplicate), in order: its identity."""
+    now: tuple[str, ...]
+    """The numbers to call in this run, in order."""
+    skipped: dict[str, tuple[str, str]]
+    """Numbers not called this run, with (outcome, reason): already called, deferred, excluded."""
+    resumed: bool
+    done: int
+    """Numbers sent by earlier runs of this campaign."""
+    allow_for: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, eq=False)
 class SendPlan:
     """What a send will do, fixed when it was made; :meth:`send` executes exactly this.
 
-    Attributes: ``message``, ``client``, ``api_key``, ``base_url`` (normalised), ``sandbox``
-    (the base URL is on this machine), ``campaign`` (the label, or None), ``campaign_id``,
-    ``rows``, ``to_call`` (numbers that will be called), ``requests``, ``counts`` (rows per
-    outcome-to-be: ``to_call``, ``invalid``, ``duplicate``, ``already_called``, ``done`` —
-    answered in an earlier run of this campaign), ``already_called_by`` (``{campaign
-    description: numbers}``), ``resumed`` (the campaign exists in the journal).
+    Attributes: ``message`` (or the dict of messages per segment), ``client``, ``api_key``,
+    ``base_url`` (normalised), ``sandbox`` (the base URL is on this machine), ``campaign``
+    (the label, or None), ``campaign_id``, ``rows``, ``to_call`` (numbers that will be called),
+    ``requests``, ``counts`` (rows per outcome-to-be: ``to_call``, ``invalid``, ``duplicate``,
+    ``already_called``, ``deferred``, ``excluded``, ``done`` — sent by an earlier run of this
+    campaign), ``already_called_by`` (``{campaign: numbers}``), ``resumed``, ``max_cost`` (an
+    upper bound of what the calls cost, None without rates), ``cost_unknown`` (numbers with no
+    known rate), ``schedule`` (when deferred rows open, or None), ``at`` (the planned moment).
     """
 
-    message: VoiceMessage
+    message: VoiceMessage | dict[Any, VoiceMessage]
     client: VoiceClient
     api_key: str
     base_url: str
@@ -218,16 +279,44 @@ class SendPlan:
     already_called_by: dict[str, int]
     resumed: bool
     prepared: pd.DataFrame = field(repr=False)
-    numbers: tuple[str, ...] = field(repr=False)
-    """The numbers this campaign sends, in order (valid, first of each duplicate)."""
-    held: dict[str, str] = field(repr=False)
-    """Numbers another campaign holds, with the reason: they get ``already_called``."""
+    parts: tuple[Part, ...] = field(repr=False)
     batch_size: int = MAX_CALLEES
     allow_repeat: bool = False
     repeat_after: timedelta | None = None
     journal: Any = field(default=None, repr=False)
-    account: j.Account | None = field(default=None, repr=False)
+    column: Any = "phone"
+    max_cost: float | None = None
+    cost_unknown: int = 0
+    cost_minutes: int = 0
+    cost_limit: float | None = None
+    currency: str | None = None
+    schedule: pd.DataFrame | None = field(default=None, repr=False)
+    window: str | None = None
+    at: datetime | None = None
+    excluded_lists: tuple[str, ...] = ()
     created_at: float = field(default_factory=time.time)
+
+    @property
+    def numbers(self) -> tuple[str, ...]:
+        """Every number the plan's campaigns hold, in order."""
+        return tuple(n for part in self.parts for n in part.numbers)
+
+    @property
+    def audio(self) -> str:
+        """The audio file(s) the plan sends: one fileId, or ``segment: fileId`` per segment."""
+        if len(self.parts) == 1 and self.parts[0].segment is None:
+            return self.parts[0].message.file_id
+        return ", ".join(f"{p.segment}: {p.message.file_id}" for p in self.parts)
+
+    @property
+    def held(self) -> dict[str, str]:
+        """Numbers not called because another campaign called them: ``{number: reason}``."""
+        return {
+            n: why
+            for part in self.parts
+            for n, (outcome, why) in part.skipped.items()
+            if outcome == ALREADY_CALLED
+        }
 
     # -- words -------------------------------------------------------------------------------
 
@@ -238,23 +327,65 @@ class SendPlan:
         masked = key[:4] + "…" if len(key) > 6 else "…"
         return f"the REAL API at {self.client.base_url} (API key {masked})"
 
+    def cost_text(self) -> str | None:
+        """The cost bound in words (None when no rates are known)."""
+        if self.max_cost is None:
+            return None
+        money = f"{self.max_cost:,.2f}" + (f" {self.currency}" if self.currency else "")
+        text = (
+            f"Cost at most {money} ({self.cost_minutes} min a call at the rate of its calling "
+            "code"
+        )
+        text += ", max_duration unset: 120 s assumed)" if self._duration_assumed() else ")"
+        if self.cost_unknown:
+            text += f"; {self.cost_unknown:,} number(s) with no known rate are not in it"
+        if self.cost_limit is not None:
+            text += f"; limit {self.cost_limit:,.2f}"
+        return text + "."
+
+    def _duration_assumed(self) -> bool:
+        return any(part.message.max_duration is None for part in self.parts)
+
     def lines(self) -> list[str]:
         """The plan in short lines (what ``str(plan)`` joins)."""
         c = self.counts
         name = j.campaign_name(self.campaign, self.campaign_id)
         state = "resuming" if self.resumed else "new"
+        if len(self.parts) == 1:
+            m = self.parts[0].message
+            what = f"Message: app {m.app_id}, audio {m.file_id}; {name} ({state})."
+        else:
+            what = (
+                f"Messages by {len(self.parts)} segments: "
+                + "; ".join(f"{p.segment!r} → {p.message.file_id}" for p in self.parts)
+                + f"; {name} ({state})."
+            )
         out = [
             f"Call {self.to_call:,} number{'s' if self.to_call != 1 else ''} in "
             f"{self.requests:,} request{'s' if self.requests != 1 else ''} on {self._where()}.",
-            f"Message: app {self.message.app_id}, audio {self.message.file_id}; {name} ({state}).",
+            what,
             f"Rows: {self.rows:,} — to call {c.get('to_call', 0):,}, invalid "
             f"{c.get('invalid', 0):,}, duplicate {c.get('duplicate', 0):,}, already called "
             f"{c.get('already_called', 0):,}"
+            + (f", deferred {c['deferred']:,}" if c.get("deferred") else "")
+            + (f", excluded {c['excluded']:,}" if c.get("excluded") else "")
             + (f", sent in an earlier run {c['done']:,}" if c.get("done") else "")
             + ".",
         ]
         for who, n in self.already_called_by.items():
             out.append(f"Not called again: {n:,} number{'s' if n != 1 else ''} — {who}.")
+        if self.window is not None:
+            out.append(
+                f"Calling hours {self.window} in each recipient's time zone, at "
+                f"{self.at:%Y-%m-%d %H:%M %Z}: {c.get('deferred', 0):,} deferred."
+                if self.at is not None
+                else f"Calling hours {self.window}."
+            )
+        if self.excluded_lists:
+            out.append(f"Suppression lists: {', '.join(self.excluded_lists)}.")
+        cost = self.cost_text()
+        if cost:
+            out.append(cost)
         if self.allow_repeat:
             out.append("allow_repeat: numbers called before are called again.")
         elif self.repeat_after is not None:
@@ -272,37 +403,68 @@ class SendPlan:
             "</span></div>"
         )
 
-    # -- acting ------------------------------------------------------------------------------
-
-    def preview(self) -> pd.DataFrame:
-        """The results frame as it would be before sending (a dry run; nothing is sent)."""
-        results = build_results(
-            self.prepared,
-            [],
-            not_sent_reason=f"dry run: no request made ({self.requests} requests would be made)",
-            already_called=self.held,
-        )
-        results.attrs.update(self._attrs(None))
-        results.attrs.update({"dry_run": True, "requests": self.requests})
-        return results
+    # -- results -----------------------------------------------------------------------------
 
     def _attrs(self, book: j.Journal | None) -> dict[str, Any]:
-        m = self.message
+        first = self.parts[0].message if self.parts else None
+        messages = {
+            (p.segment if p.segment is not None else "*"): _fields(p.message) for p in self.parts
+        }
         return {
             "campaign": self.campaign_id,
             "label": self.campaign,
             "journal": str(book.path) if book is not None and book.path else None,
-            "message": {
-                "app_id": m.app_id,
-                "file_id": m.file_id,
-                "display_num": m.display_num,
-                "max_duration": m.max_duration,
-                "loop_count": m.loop_count,
-                "called_info": m.called_info,
-            },
+            "message": _fields(first) if first is not None and len(self.parts) == 1 else None,
+            "messages": messages,
+            "column": self.column,
             "base_url": self.client.base_url,
             "api_key": self.api_key,
         }
+
+    def _assemble(self, pieces: list[tuple[Part | None, pd.DataFrame]]) -> pd.DataFrame:
+        """One results frame from each part's rows, in input order, the index kept."""
+        if len(pieces) == 1 and pieces[0][0] is not None and len(pieces[0][1]) == self.rows:
+            results = pieces[0][1]
+        else:
+            order = np.concatenate(
+                [part.rows if part is not None else _rest(self) for part, _ in pieces]
+            )
+            results = pd.concat([frame for _, frame in pieces])
+            results = results.iloc[np.argsort(order, kind="stable")]
+            prepared = self.prepared
+            valid = prepared["valid"].to_numpy(dtype=bool)
+            duplicate = prepared["duplicate"].to_numpy(dtype=bool)
+            dup = valid & duplicate
+            if dup.any():  # a duplicate's first row may be in another segment
+                reasons = results["outcome_reason"].to_numpy(dtype=object)
+                reasons[dup] = _duplicate_reasons(prepared, valid, duplicate, valid & ~duplicate)
+                results["outcome_reason"] = pd.Series(
+                    reasons, index=results.index, dtype=results["outcome_reason"].dtype
+                )
+        if len(self.parts) > 1:
+            file_id = np.full(self.rows, None, dtype=object)
+            for part in self.parts:
+                file_id[part.rows] = part.message.file_id
+            results["file_id"] = pd.Series(file_id, index=results.index, dtype="str")
+        return results
+
+    def preview(self) -> pd.DataFrame:
+        """The results frame as it would be before sending (a dry run; nothing is sent)."""
+        reason = f"dry run: no request made ({self.requests} requests would be made)"
+        pieces: list[tuple[Part | None, pd.DataFrame]] = [
+            (part, build_results(self.prepared.iloc[part.rows], [], not_sent_reason=reason,
+                                 skipped=part.skipped))
+            for part in self.parts
+        ]
+        rest = _rest(self)
+        if len(rest):
+            pieces.append((None, build_results(self.prepared.iloc[rest], [])))
+        results = self._assemble(pieces)
+        results.attrs.update(self._attrs(None))
+        results.attrs.update({"dry_run": True, "requests": self.requests})
+        return results
+
+    # -- acting ------------------------------------------------------------------------------
 
     def send(
         self,
@@ -319,17 +481,20 @@ class SendPlan:
 
         Numbers another campaign claimed since the plan was made are not called
         (``already_called``); nothing outside the plan is ever called. Re-running the same
-        plan (or the same :func:`itnivoice_nb.send` call) resumes a stopped campaign.
+        plan (or the same :func:`itnivoice_nb.send` call) resumes a stopped campaign, and
+        sends the deferred rows whose calling hours have opened when planned again.
 
         Args:
             concurrency: requests in flight at once; ``rate_limit``: requests a second.
             progress: True for a tqdm bar, False for none, or ``progress(done, total, counts)``.
             resend_unknown: resend batches whose fate is unknown (they may be charged twice).
             cancel: a ``threading.Event``; setting it stops the send like Ctrl-C does.
-            check_balance: ask for the balance first; stop before sending if it is empty.
+            check_balance: ask for the balance first; stop before sending if it is empty or
+                lower than the plan's cost bound.
             retry: the :class:`~itnivoice_nb.RetryPolicy` for failures that charged nothing.
 
         Raises:
+            CostLimitError: the plan's cost bound is over ``max_cost`` (nothing sent).
             SendStopped: -1, -2, -10, -13, -22, a redirect or an HTTP 4xx stopped the send;
                 ``err.results`` has every row.
             SendInterrupted: Ctrl-C or ``cancel``; ``err.results`` has every row.
@@ -338,12 +503,15 @@ class SendPlan:
         """
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency: {concurrency!r}; allowed: a whole number ≥ 1")
+        self._check_cost()
         options = Options(concurrency, rate_limit, progress, resend_unknown, cancel,
                           check_balance, retry)
-        if not self.numbers:
-            results = build_results(self.prepared, [], already_called=self.held)
-            results.attrs.update(self._attrs(None))
-            return results
+        if not any(part.numbers for part in self.parts):
+            return self._finish([(p, self._results_of(p, None, [], {}, "not sent"))
+                                 for p in self.parts], None, None)
+        if check_balance and self.max_cost is not None and self.to_call:
+            self._check_balance()
+            options = replace(options, check_balance=False)
         book, owned = resolve_journal(self.journal)
         try:
             return self._send(book, options)
@@ -351,28 +519,139 @@ class SendPlan:
             if owned:
                 book.close()
 
+    def _check_cost(self) -> None:
+        if self.cost_limit is None or not self.to_call:
+            return
+        if self.max_cost is None or self.cost_unknown:
+            missing = self.cost_unknown if self.max_cost is not None else self.to_call
+            raise CostLimitError(
+                f"max_cost={self.cost_limit:g}: {missing:,} number(s) to call have no known "
+                "rate, so the cost cannot be bounded; pass rates={calling code: price per "
+                "minute} for them. Nothing was sent."
+            )
+        if self.max_cost > self.cost_limit:
+            raise CostLimitError(
+                f"the calls could cost up to {self.max_cost:,.2f}, more than max_cost="
+                f"{self.cost_limit:g}; nothing was sent. Call fewer numbers, lower max_duration "
+                "or raise max_cost."
+            )
+
+    def _check_balance(self) -> None:
+        assert self.max_cost is not None
+        balance = self.client.balance()
+        available = balance["balance"] + balance["credit"]
+        if available < self.max_cost:
+            raise error_for_status(
+                "-10",
+                f"balance {balance['balance']:g} + credit {balance['credit']:g} is less than "
+                f"the plan's cost bound {self.max_cost:,.2f}; nothing was sent",
+            )
+
+    def _results_of(
+        self,
+        part: Part,
+        book: j.Journal | None,
+        batches: list[j.Batch],
+        answered: dict[int, Any],
+        reason: str,
+    ) -> pd.DataFrame:
+        skipped = dict(part.skipped)
+        if book is not None:
+            for n, why in book.yielded(part.campaign_id).items():
+                skipped[n] = (ALREADY_CALLED, why)
+        return build_results(
+            self.prepared.iloc[part.rows],
+            batches,
+            not_sent_reason=reason,
+            answered=answered,
+            skipped=skipped,
+        )
+
+    def _finish(
+        self,
+        pieces: list[tuple[Part, pd.DataFrame]],
+        book: j.Journal | None,
+        notes: list[str] | None,
+    ) -> pd.DataFrame:
+        everything: list[tuple[Part | None, pd.DataFrame]] = list(pieces)
+        rest = _rest(self)
+        if len(rest):
+            everything.append((None, build_results(self.prepared.iloc[rest], [])))
+        results = self._assemble(everything)
+        results.attrs.update(self._attrs(book))
+        if notes is not None:
+            results.attrs["notices"] = notes
+        return results
+
     def _send(self, book: j.Journal, options: Options) -> pd.DataFrame:
-        assert self.account is not None
-        cid = self.campaign_id
         notes: list[str] = []
-        attrs = self._attrs(book)
-        attrs["notices"] = notes
+        pieces: list[tuple[Part, pd.DataFrame]] = []
+        stop: Outcome | None = None
+        journal_error: JournalError | None = None
+        for part in self.parts:
+            if stop is not None or journal_error is not None:
+                why = not_sent_reason(stop.stop_cause if stop else None,
+                                      stop.interrupted if stop else False)
+                pieces.append((part, self._results_of(part, None, [], {}, why)))
+                continue
+            try:
+                results, outcome = self._send_part(book, part, options, notes)
+            except JournalError as err:
+                if err.results is None and not pieces:
+                    raise
+                journal_error = err
+                pieces.append((part, err.results if err.results is not None else
+                               self._results_of(part, None, [], {}, "not sent")))
+                continue
+            pieces.append((part, results))
+            if outcome.stop_cause is not None or outcome.interrupted or outcome.unexpected:
+                stop = outcome
+        results = self._finish(pieces, book, notes)
+        if journal_error is not None:
+            raise JournalError(str(journal_error), results=results) from None
+        if stop is not None and stop.unexpected is not None:
+            raise stop.unexpected
+        if stop is not None and stop.interrupted:
+            raise SendInterrupted(
+                "the send was interrupted: no new batch was started, in-flight ones were "
+                "recorded; run the same send again to resume. The partial results are in "
+                "err.results.",
+                results=results,
+            )
+        if stop is not None and stop.stop_cause is not None:
+            counts_now = results["outcome"].value_counts()
+            raise SendStopped(
+                f"the send stopped: {stop.stop_cause}. {int(counts_now.get(SUBMITTED, 0))} "
+                f"submitted, {int(counts_now.get(NOT_SENT, 0))} not sent. Fix the cause, then "
+                "run the same send again: it resumes with the batches not yet sent. The "
+                "results so far are in err.results.",
+                results=results,
+                cause=stop.stop_cause,
+            )
+        return results
+
+    def _send_part(
+        self, book: j.Journal, part: Part, options: Options, notes: list[str]
+    ) -> tuple[pd.DataFrame, Outcome]:
+        cid = part.campaign_id
         since = (
             None if self.repeat_after is None else time.time() - self.repeat_after.total_seconds()
         )
         claimed = book.claim(
             cid,
             label=self.campaign,
-            account=self.account,
-            message=self.message.fields(),
-            numbers=list(self.numbers),
+            account=part.account,
+            message=part.message.fields(),
+            numbers=list(part.now),
             batch_size=self.batch_size,
             since=since,
             allow_repeat=self.allow_repeat,
+            allow_for=part.allow_for,
             resend_unknown=options.resend_unknown,
         )
+        batches: list[j.Batch] = []
         try:
-            late = set(claimed.yielded) - set(self.held)
+            late = [n for n in claimed.yielded if n not in part.skipped]
             if late:
                 notice(
                     f"{len(late):,} number(s) of this plan were claimed by another send since "
@@ -411,33 +690,30 @@ class SendPlan:
                         f"batches answered already; sending the {len(todo)} not yet sent.",
                         notes,
                     )
-            outcome = drive(self.client, self.message, book, cid, todo, options)
+            outcome = drive(self.client, part.message, book, cid, todo, options)
         finally:
             book.release(cid)
         reason = not_sent_reason(outcome.stop_cause, outcome.interrupted)
         try:
             if outcome.journal_error is not None:
                 raise outcome.journal_error
-            results = build_results(
-                self.prepared,
-                book.batches(cid, known_answers={k: a.attempts for k, a in
-                                                 outcome.answered.items()}),
-                not_sent_reason=reason,
-                answered=outcome.answered,
-                already_called=book.yielded(cid),
+            recorded = book.batches(
+                cid, known_answers={k: a.attempts for k, a in outcome.answered.items()}
             )
+            return self._results_of(part, book, recorded, outcome.answered, reason), outcome
         except JournalError as err:
             known = {b.batch_no: b for b in batches}
             known.update(outcome.mirror)
             mirror = [known[k] for k in sorted(known)]
+            skipped = dict(part.skipped)
+            skipped.update({n: (ALREADY_CALLED, why) for n, why in claimed.yielded.items()})
             results = build_results(
-                self.prepared,
+                self.prepared.iloc[part.rows],
                 mirror,
                 not_sent_reason=reason,
                 answered=outcome.answered,
-                already_called={**self.held, **claimed.yielded},
+                skipped=skipped,
             )
-            results.attrs.update(attrs)
             sent = any(b.state != j.PENDING for b in mirror)
             raise JournalError(
                 f"{err} The send stopped; what was sent and answered is in err.results"
@@ -445,32 +721,32 @@ class SendPlan:
                 else str(err),
                 results=results if sent else None,
             ) from None
-        results.attrs.update(attrs)
-        if outcome.unexpected is not None:
-            raise outcome.unexpected
-        if outcome.interrupted:
-            raise SendInterrupted(
-                "the send was interrupted: no new batch was started, in-flight ones were "
-                "recorded; run the same send again to resume. The partial results are in "
-                "err.results.",
-                results=results,
-            )
-        if outcome.stop_cause is not None:
-            counts_now = results["outcome"].value_counts()
-            raise SendStopped(
-                f"the send stopped: {outcome.stop_cause}. {int(counts_now.get(SUBMITTED, 0))} "
-                f"submitted, {int(counts_now.get(NOT_SENT, 0))} not sent. Fix the cause, then "
-                "run the same send again: it resumes with the batches not yet sent. The "
-                "results so far are in err.results.",
-                results=results,
-                cause=outcome.stop_cause,
-            )
-        return results
+
+
+def _fields(message: VoiceMessage) -> dict[str, Any]:
+    return {
+        "app_id": message.app_id,
+        "file_id": message.file_id,
+        "display_num": message.display_num,
+        "max_duration": message.max_duration,
+        "loop_count": message.loop_count,
+        "called_info": message.called_info,
+    }
+
+
+def _rest(plan: SendPlan) -> np.ndarray:
+    """Rows no part answers for (a segment with no message): all of them refused."""
+    if len(plan.parts) == 1 and len(plan.parts[0].rows) == plan.rows:
+        return np.empty(0, dtype=np.int64)
+    covered = np.zeros(plan.rows, dtype=bool)
+    for part in plan.parts:
+        covered[part.rows] = True
+    return np.flatnonzero(~covered)
 
 
 def plan(
     df: pd.DataFrame,
-    message: VoiceMessage,
+    message: VoiceMessage | Mapping[Any, VoiceMessage],
     *,
     column: Any = "phone",
     client: VoiceClient | None = None,
@@ -481,15 +757,28 @@ def plan(
     repeat_after: timedelta | str | None = None,
     batch_size: int = MAX_CALLEES,
     journal: str | os.PathLike[str] | bool | j.Journal | DefaultJournal | None = DEFAULT_JOURNAL,
+    by: Any = None,
+    call_window: tuple[str, str] | None = None,
+    call_days: str | None = None,
+    at: datetime | None = None,
+    default_timezone: str | None = None,
+    exclude: Any = None,
+    exclude_blacklisted: bool = True,
+    rates: Mapping[str, float] | None = None,
+    max_cost: float | None = None,
+    _allow_for: frozenset[str] = frozenset(),
 ) -> SendPlan:
     """Plan sending ``message`` to the numbers in ``df[column]``: nothing is sent.
 
     Rows are prepared (see :func:`itnivoice_nb.prepare`); invalid and duplicate rows are left
-    out; numbers the ledger says this account already called with this audio are left out
-    (``already_called``) unless ``allow_repeat=True``, or ``repeat_after`` (e.g. ``"7d"``)
-    allows those called longer ago than that.
+    out; numbers on a suppression list are ``excluded``; numbers the ledger says this account
+    already called with this audio are ``already_called`` (unless ``allow_repeat=True``, or
+    ``repeat_after`` allows those called longer ago); numbers outside the calling hours in
+    their time zone are ``deferred`` (sent when the same call runs again later).
 
     Args:
+        message: a :class:`VoiceMessage`, or a dict of them per segment with ``by=`` the
+            column naming each row's segment (a row whose segment has no message is refused).
         client: a :class:`VoiceClient`; default one from the environment variables.
         campaign: a label naming the campaign (resume, reports); a blank label is none. It
             does not let anyone be called twice.
@@ -501,6 +790,16 @@ def plan(
             else a file in the user data directory), a path, ``False`` for none (no
             protection against calling twice; warns) or ``None`` (the same, silently: for
             examples and tests).
+        call_window: ``("09:00", "20:00")``: call only when it is within these hours in every
+            time zone of the number's prefix; ``call_days``: e.g. ``"Mon-Fri"``;
+            ``at``: the moment the send is planned for (timezone-aware; default now);
+            ``default_timezone``: for numbers whose zone is unknown (else they are deferred).
+        exclude: suppression lists (numbers, a Series, a DataFrame, a CSV/Excel path, or a
+            dict of named lists); ``exclude_blacklisted``: also exclude numbers the API refused
+            as blacklisted before (from the journal).
+        rates: price per minute by calling code, e.g. ``{"91": 0.02}`` (default: the rates in
+            the journal's call records) for ``plan.max_cost``; ``max_cost``: refuse to send
+            when the bound is higher.
 
     Example:
         >>> import pandas as pd, itnivoice_nb as iv
@@ -511,52 +810,233 @@ def plan(
         Call 1 number in 1 request on the SANDBOX on this machine (http://127.0.0.1:9/voice).
         ...
     """
-    _check_args(df, message, batch_size)
+    _check_args(df, message, batch_size, by)
     batch_size = min(batch_size, MAX_CALLEES)
     label = _label(campaign)
     delta = _repeat_after(repeat_after)
+    if max_cost is not None and (
+        isinstance(max_cost, bool) or not isinstance(max_cost, int | float) or max_cost < 0
+    ):
+        raise ValueError(f"max_cost: {max_cost!r}; expected an amount ≥ 0")
+    window = None
+    if call_window is not None:
+        from ._hours import parse_window
+
+        window = parse_window(call_window, call_days)
+    if call_window is None and call_days is not None:
+        raise ValueError("call_days needs call_window=, e.g. call_window=('09:00', '20:00')")
+    when = _planned_at(at)
     if client is None:
         client = VoiceClient()
     if not isinstance(client, VoiceClient):
         raise TypeError(f"client: expected an iv.VoiceClient, got {type(client).__name__}")
+    lists = suppression(exclude, default_region=default_region)
     df, column = _make_room(df, column)
     prepared = prepare(df, column=column, default_region=default_region, strict=strict)
     prepared = prepared.copy(deep=True)  # the snapshot: nothing refers to the caller's frame
+    segments = None
+    if isinstance(message, Mapping):
+        segments = df[by].to_numpy(dtype=object)
+        prepared = _refuse_unknown_segments(prepared, segments, message, by)
     _check_reportable(prepared)
-    valid = prepared["valid"].to_numpy(dtype=bool)
-    duplicate = prepared["duplicate"].to_numpy(dtype=bool)
-    to_send = valid & ~duplicate
-    numbers: list[str] = prepared["number"].to_numpy(dtype=object)[to_send].tolist()
     base = normalize_base_url(client.base_url)
-    account = j.Account(client.api_key, base, message.app_id, message.file_id)
     book, owned = resolve_journal(journal, create=False)
     keep: Any = book if not owned else _journal_path(journal)
     try:
-        cid, resumed, todo, done = _campaign(
-            book, message, client, base, numbers, label, allow_repeat, delta
+        blacklisted = (
+            book.blacklisted(client.api_key, base) if exclude_blacklisted else {}
         )
-        held: dict[str, str] = {}
-        if todo and not allow_repeat:
-            since = None if delta is None else time.time() - delta.total_seconds()
-            held = book.held(account, todo, own=cid if resumed else None, since=since)
-        to_call = len(todo) - len(held)  # held holds only numbers of todo
-        if resumed:
-            held.update(book.yielded(cid))
+        known_rates = book.recorded_rates() if rates is None else check_rates(rates)
+        valid = prepared["valid"].to_numpy(dtype=bool)
+        duplicate = prepared["duplicate"].to_numpy(dtype=bool)
+        sendable = valid & ~duplicate
+        number_of = prepared["number"].to_numpy(dtype=object)
+        if segments is None:
+            groups: list[tuple[Any, VoiceMessage, np.ndarray]] = [
+                (None, message, np.arange(len(prepared)))  # type: ignore[list-item]
+            ]
+        else:
+            assert isinstance(message, Mapping)
+            groups = [
+                (key, msg, np.flatnonzero(np.asarray([s == key for s in segments], dtype=bool)))
+                for key, msg in message.items()
+            ]
+        parts = [
+            _part(book, client, base, key, msg, rows, number_of[rows[sendable[rows]]].tolist(),
+                  label, allow_repeat, delta, lists.numbers, blacklisted, window, when,
+                  default_timezone, _allow_for)
+            for key, msg, rows in groups
+            if len(rows) or segments is None
+        ]
     finally:
         if owned:
             book.close()
-    by: dict[str, int] = {}
-    for why in held.values():
-        found = _CAMPAIGN.search(why)
-        who = found.group(0) if found else "another campaign"
-        by[who] = by.get(who, 0) + 1
+    return _make_plan(
+        message=dict(message) if isinstance(message, Mapping) else message,
+        client=client, base=base, label=label, prepared=prepared, parts=parts,
+        batch_size=batch_size, allow_repeat=bool(allow_repeat), delta=delta, journal=keep,
+        column=column, rates=known_rates, max_cost=max_cost, window=window, when=when,
+        lists=lists,
+    )
+
+
+def _planned_at(at: object) -> datetime | None:
+    if at is None:
+        return None
+    if not isinstance(at, datetime):
+        raise TypeError(f"at: expected a timezone-aware datetime, got {type(at).__name__}")
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(
+            "at: a naive datetime is ambiguous; give its time zone, e.g. "
+            "datetime(2026, 11, 28, 9, 0, tzinfo=ZoneInfo('Asia/Kolkata'))"
+        )
+    return at
+
+
+def _refuse_unknown_segments(
+    prepared: pd.DataFrame, segments: np.ndarray, messages: Mapping[Any, VoiceMessage], by: Any
+) -> pd.DataFrame:
+    """Rows whose segment has no message are refused (``invalid``) with that reason; the
+    duplicate flags are recomputed among the rows left."""
+    known = np.asarray([s in messages for s in segments], dtype=bool)
+    if known.all():
+        return prepared
+    valid = prepared["valid"].to_numpy(dtype=bool)
+    refuse = valid & ~known
+    reasons = prepared["invalid_reason"].to_numpy(dtype=object)
+    reasons[refuse] = [
+        f"no message for segment {s!r} ({by}); messages exist for "
+        + ", ".join(repr(k) for k in messages)
+        for s in segments[refuse]
+    ]
+    valid = valid & known
+    numbers = prepared["number"].where(pd.Series(valid, index=prepared.index))
+    duplicate = numbers.duplicated(keep="first").to_numpy(dtype=bool) & valid
+    prepared["valid"] = valid
+    prepared["invalid_reason"] = pd.Series(reasons, index=prepared.index,
+                                           dtype=prepared["invalid_reason"].dtype)
+    prepared["duplicate"] = duplicate
+    return prepared
+
+
+def _part(
+    book: j.Journal,
+    client: VoiceClient,
+    base: str,
+    segment: Any,
+    message: VoiceMessage,
+    rows: np.ndarray,
+    numbers: list[str],
+    label: str | None,
+    allow_repeat: bool,
+    delta: timedelta | None,
+    suppressed: Mapping[str, str],
+    blacklisted: Mapping[str, str],
+    window: Window | None,
+    when: datetime | None,
+    default_timezone: str | None,
+    allow_for: frozenset[str],
+) -> Part:
+    """One message's campaign: what the journal knows of it, and what this run will do."""
+    account = j.Account(client.api_key, base, message.app_id, message.file_id)
+    cid, resumed, candidates, done = _campaign(
+        book, message, client, base, numbers, label, allow_repeat, delta
+    )
+    skipped: dict[str, tuple[str, str]] = {}
+    if resumed:
+        skipped.update({n: (ALREADY_CALLED, why) for n, why in book.yielded(cid).items()})
+    rest: list[str] = []
+    for n in candidates:
+        listed = suppressed.get(n)
+        if listed is not None:
+            skipped[n] = (EXCLUDED, f"on the suppression list {listed}")
+        elif n in blacklisted:
+            skipped[n] = (EXCLUDED, blacklisted[n])
+        else:
+            rest.append(n)
+    if rest and not allow_repeat:
+        since = None if delta is None else time.time() - delta.total_seconds()
+        check = [n for n in rest if n not in allow_for]
+        held = book.held(account, check, own=cid if resumed else None, since=since)
+        if held:
+            skipped.update({n: (ALREADY_CALLED, why) for n, why in held.items()})
+            rest = [n for n in rest if n not in held]
+    if window is not None and rest:
+        from ._hours import check_window
+
+        hours = check_window(rest, window, when or datetime.now(UTC), default_timezone)
+        closed = np.flatnonzero(~hours.open)
+        if len(closed):
+            reasons = hours.reason
+            for k in closed.tolist():
+                skipped[rest[k]] = (DEFERRED, str(reasons[k]))
+            rest = [n for k, n in enumerate(rest) if hours.open[k]]
+    return Part(segment, message, account, cid, rows, tuple(numbers), tuple(rest), skipped,
+                resumed, done, allow_for)
+
+
+def _make_plan(
+    *,
+    message: VoiceMessage | dict[Any, VoiceMessage],
+    client: VoiceClient,
+    base: str,
+    label: str | None,
+    prepared: pd.DataFrame,
+    parts: list[Part],
+    batch_size: int,
+    allow_repeat: bool,
+    delta: timedelta | None,
+    journal: Any,
+    column: Any,
+    rates: Mapping[str, float],
+    max_cost: float | None,
+    window: Window | None,
+    when: datetime | None,
+    lists: Suppression,
+) -> SendPlan:
+    valid = prepared["valid"].to_numpy(dtype=bool)
+    duplicate = prepared["duplicate"].to_numpy(dtype=bool)
     counts = {
-        "to_call": to_call,
+        "to_call": 0,
         "invalid": int((~valid).sum()),
         "duplicate": int((valid & duplicate).sum()),
-        ALREADY_CALLED: len(held),
-        "done": done,
+        ALREADY_CALLED: 0,
+        DEFERRED: 0,
+        EXCLUDED: 0,
+        "done": 0,
     }
+    by: dict[str, int] = {}
+    requests = 0
+    total_cost = 0.0
+    unknown = 0
+    minutes = 0
+    deferred_numbers: list[str] = []
+    for part in parts:
+        counts["to_call"] += len(part.now)
+        counts["done"] += part.done
+        requests += -(-len(part.now) // batch_size)
+        for n, (outcome, why) in part.skipped.items():
+            counts[outcome] += 1
+            if outcome == ALREADY_CALLED:
+                found = _CAMPAIGN.search(why)
+                who = found.group(0) if found else "another campaign"
+                by[who] = by.get(who, 0) + 1
+            elif outcome == DEFERRED:
+                deferred_numbers.append(n)
+        if rates:
+            bound = cost_bound(part.now, rates, max_duration=part.message.max_duration)
+            total_cost += bound.total
+            unknown += bound.unknown
+            minutes = max(minutes, bound.minutes)
+    planned = None
+    if window is not None and deferred_numbers:
+        from ._hours import check_window, schedule
+
+        planned_at = when or datetime.now(UTC)
+        planned = schedule(
+            check_window(deferred_numbers, window, planned_at, None), deferred_numbers
+        )
+    first = parts[0] if parts else None
     return SendPlan(
         message=message,
         client=client,
@@ -564,21 +1044,28 @@ def plan(
         base_url=base,
         sandbox=base.split("://", 1)[-1].startswith("loopback"),
         campaign=label,
-        campaign_id=cid,
+        campaign_id=first.campaign_id if first is not None else "",
         rows=len(prepared),
-        to_call=to_call,
-        requests=-(-to_call // batch_size),
+        to_call=counts["to_call"],
+        requests=requests,
         counts=counts,
         already_called_by=by,
-        resumed=resumed,
+        resumed=any(p.resumed for p in parts),
         prepared=prepared,
-        numbers=tuple(numbers),
-        held=held,
+        parts=tuple(parts),
         batch_size=batch_size,
-        allow_repeat=bool(allow_repeat),
+        allow_repeat=allow_repeat,
         repeat_after=delta,
-        journal=keep,
-        account=account,
+        journal=journal,
+        column=column,
+        max_cost=total_cost if rates else None,
+        cost_unknown=unknown if rates else 0,
+        cost_minutes=minutes,
+        cost_limit=max_cost,
+        schedule=planned,
+        window=window.text if window is not None else None,
+        at=when or (datetime.now(UTC) if window is not None else None),
+        excluded_lists=lists.names,
     )
 
 
@@ -600,7 +1087,7 @@ def preview_without_account(
         >>> res["outcome_reason"].iloc[0]  # doctest: +ELLIPSIS
         'dry run without credentials: ...'
     """
-    _check_args(df, message, batch_size)
+    _check_args(df, message, batch_size, None)
     df, column = _make_room(df, column)
     prepared = prepare(df, column=column, default_region=default_region, strict=strict)
     n = int((prepared["valid"] & ~prepared["duplicate"]).sum())

@@ -62,3 +62,19 @@ STATUS_MESSAGES: Final[dict[str, str]] = {
     "-26": "getting the fee failed",
 }
 """Every status code the vendor's voice pages name, with its meaning."""
+
+
+BLACKLIST_WORDS: Final = ("blacklist", "black list", "blocklist", "block list")
+"""A sendGroup terminationReason naming one of these refused the number as blacklisted. The
+vendor's pages list no codes for it; this is what its answers (and the sandbox's) say."""
+
+
+def is_blacklist(reason: object) -> bool:
+    """True when a per-number refusal reason says the number is on a blacklist.
+
+    Example:
+        >>> is_blacklist("number in blacklist"), is_blacklist("invalid number"), is_blacklist(None)
+        (True, False, False)
+    """
+    text = str(reason or "").lower()
+    return any(word in text for word in BLACKLIST_WORDS)

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pandas as pd
 
@@ -161,10 +163,68 @@ def _write_dry_run(results: pd.DataFrame, output: str | None) -> None:
         print(f"dry-run preview written to {output}")
 
 
+def _pairs(values: Sequence[str] | None, option: str) -> dict[str, str]:
+    """``KEY=VALUE`` options as a dict, or a one-line error naming the option."""
+    out: dict[str, str] = {}
+    for item in values or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(f"{option} {item!r}: expected KEY=VALUE")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _window(text: str | None) -> tuple[str, str] | None:
+    if text is None:
+        return None
+    start, sep, end = text.replace("–", "-").partition("-")
+    if not sep:
+        raise ValueError(f"--call-window {text!r}: expected START-END, e.g. 09:00-20:00")
+    return start.strip(), end.strip()
+
+
+def _at(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"--at {text!r}: expected an ISO time with its offset, e.g. 2026-11-28T09:00+05:30"
+        ) from None
+    if when.tzinfo is None:
+        raise ValueError(f"--at {text!r}: give the time zone offset, e.g. +05:30 or Z")
+    return when
+
+
+def _messages(args: argparse.Namespace) -> Any:
+    from .message import VoiceMessage
+
+    def one(file_id: str) -> VoiceMessage:
+        return VoiceMessage(
+            app_id=args.app_id,
+            file_id=file_id,
+            display_num=args.display_num,
+            max_duration=args.max_duration,
+            loop_count=args.loop_count,
+            called_info=args.called_info,
+        )
+
+    segments = _pairs(args.segment_file_id, "--segment-file-id")
+    if segments and args.by is None:
+        raise ValueError("--segment-file-id needs --by COLUMN (the column naming each segment)")
+    if args.by is not None and not segments:
+        raise ValueError("--by needs --segment-file-id KEY=FILEID for each segment")
+    if segments:
+        return {key: one(file_id) for key, file_id in segments.items()}
+    if not args.file_id:
+        raise ValueError("--file-id is required (or --by with --segment-file-id)")
+    return one(args.file_id)
+
+
 def _send(args: argparse.Namespace) -> int:
     from ._plan import plan, preview_without_account
     from .client import VoiceClient
-    from .message import VoiceMessage
 
     if args.journal and Path(args.journal).expanduser().is_dir():
         raise JournalError(
@@ -172,14 +232,7 @@ def _send(args: argparse.Namespace) -> int:
             f"{Path(args.journal) / 'journal.sqlite'}"
         )
     df = _read_table(args.recipients, args.sheet)
-    message = VoiceMessage(
-        app_id=args.app_id,
-        file_id=args.file_id,
-        display_num=args.display_num,
-        max_duration=args.max_duration,
-        loop_count=args.loop_count,
-        called_info=args.called_info,
-    )
+    message = _messages(args)
     output = Path(args.output or Path(args.recipients).with_suffix("").name + "_results.csv")
     options = {
         "column": args.column,
@@ -187,10 +240,26 @@ def _send(args: argparse.Namespace) -> int:
         "strict": args.strict,
         "batch_size": args.batch_size,
     }
+    rates = {k: float(v) for k, v in _pairs(args.rate, "--rate").items()} or None
+    planning = {
+        **options,
+        "journal": args.journal or True,
+        "campaign": args.campaign,
+        "allow_repeat": args.allow_repeat,
+        "repeat_after": args.repeat_after,
+        "by": args.by,
+        "call_window": _window(args.call_window),
+        "call_days": args.call_days,
+        "default_timezone": args.default_timezone,
+        "exclude": list(args.exclude) if args.exclude else None,
+        "exclude_blacklisted": not args.call_blacklisted,
+        "rates": rates,
+        "max_cost": args.max_cost,
+    }
     try:
         client = VoiceClient(base_url=args.base_url)
     except ItniotechError:
-        if not args.dry_run:
+        if not args.dry_run or not hasattr(message, "file_id"):
             raise
         print("DRY RUN: no credentials, so the ledger (numbers called before) is not checked")
         results = preview_without_account(df, message, **options)
@@ -198,29 +267,43 @@ def _send(args: argparse.Namespace) -> int:
         print(_counts(results))
         _write_dry_run(results, args.output)
         return EXIT_OK
-    the_plan = plan(
-        df,
-        message,
-        client=client,
-        journal=args.journal or True,
-        campaign=args.campaign,
-        allow_repeat=args.allow_repeat,
-        repeat_after=args.repeat_after,
-        **options,
-    )
+    the_plan = plan(df, message, client=client, at=_at(args.at), **planning)
     if args.dry_run:
         print("DRY RUN: nothing is sent")
         print(the_plan)
         _write_dry_run(the_plan.preview(), args.output)
         return EXIT_OK
+    sending = {
+        "progress": not args.no_progress,
+        "resend_unknown": args.resend_unknown,
+        "concurrency": args.concurrency,
+        "rate_limit": args.rate_limit,
+        "check_balance": args.check_balance,
+    }
+    while True:
+        print(the_plan)
+        results = _send_plan(the_plan, sending, output)
+        deferred = the_plan.counts.get("deferred", 0)
+        if not args.wait or not deferred or the_plan.schedule is None:
+            break
+        opens = the_plan.schedule["opens_utc"].min()
+        pause = max(1.0, (opens.to_pydatetime() - datetime.now(UTC)).total_seconds() + 1)
+        print(f"{deferred:,} row(s) deferred; waiting until {opens:%Y-%m-%d %H:%M UTC} "
+              f"({pause / 60:.0f} min) to send those whose window opens (Ctrl-C to stop: the "
+              "same command resumes)", flush=True)
+        _sleep(pause)
+        the_plan = plan(df, message, client=client, **planning)
+    return exit_code(results)
+
+
+def _sleep(seconds: float) -> None:
+    """Wait (a seam for tests)."""
+    time.sleep(seconds)
+
+
+def _send_plan(the_plan: Any, sending: dict[str, Any], output: Path) -> pd.DataFrame:
     try:
-        results = the_plan.send(
-            progress=not args.no_progress,
-            resend_unknown=args.resend_unknown,
-            concurrency=args.concurrency,
-            rate_limit=args.rate_limit,
-            check_balance=args.check_balance,
-        )
+        results = the_plan.send(**sending)
     except (SendStopped, SendInterrupted) as err:
         _write(err.results, output)
         print(_counts(err.results))
@@ -235,7 +318,47 @@ def _send(args: argparse.Namespace) -> int:
     print(_counts(results))
     _write(results, output)
     print(f"results written to {output}")
-    return exit_code(results)
+    return results
+
+
+def _follow_up(args: argparse.Namespace) -> int:
+    from ._follow import follow_up
+    from .client import VoiceClient
+
+    results = pd.read_csv(args.results, dtype=str, keep_default_na=False, na_values=[""])
+    for name in ("outcome", "number", "voice_id"):
+        if name not in results.columns:
+            raise ValueError(f"{args.results}: no {name!r} column; give a results file of send")
+    if args.column not in results.columns:
+        raise ValueError(f"--column {args.column!r} is not a column of {args.results}")
+    results.attrs.update({
+        "column": args.column,
+        "label": args.campaign,
+        "journal": str(args.journal) if args.journal else None,
+    })
+    message = _messages(args)
+    client = VoiceClient(base_url=args.base_url)
+    output = Path(args.output or Path(args.results).with_suffix("").name + "_follow_up.csv")
+    out = follow_up(results, message, client=client, who=args.who, progress=not args.no_progress,
+                    journal=args.journal or True)
+    print(_counts(out))
+    _write(out, output)
+    print(f"follow-up results written to {output}")
+    return exit_code(out)
+
+
+def _message_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--app-id", required=True, help="voice application ID")
+    parser.add_argument("--file-id", help="uploaded audio fileId")
+    parser.add_argument("--display-num", help="caller ID, 7-15 digits")
+    parser.add_argument("--max-duration", type=int, help="hang up N s after answer (1-120)")
+    parser.add_argument("--loop-count", type=int, default=1, help="plays of the recording (1-3)")
+    parser.add_argument("--called-info", help="text attached to each call (≤1000 characters)")
+    if parser.prog.endswith("send"):
+        parser.add_argument("--by", help="column naming each row's segment (with "
+                            "--segment-file-id)")
+        parser.add_argument("--segment-file-id", action="append", metavar="KEY=FILEID",
+                            help="the audio for one segment, e.g. hi=1202….mp3; repeatable")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -278,12 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--column", default="phone", help="column holding the numbers (default phone)"
     )
     send.add_argument("--sheet", help="Excel sheet name (default: the first)")
-    send.add_argument("--app-id", required=True, help="voice application ID")
-    send.add_argument("--file-id", required=True, help="uploaded audio fileId")
-    send.add_argument("--display-num", help="caller ID, 7-15 digits")
-    send.add_argument("--max-duration", type=int, help="hang up N s after answer (1-120)")
-    send.add_argument("--loop-count", type=int, default=1, help="plays of the recording (1-3)")
-    send.add_argument("--called-info", help="text attached to each call (≤1000 characters)")
+    _message_options(send)
     send.add_argument("--default-region", help="ISO country code for national numbers, e.g. IN")
     send.add_argument(
         "--strict", action="store_true", help="refuse numbers libphonenumber says are not valid"
@@ -320,7 +438,41 @@ def build_parser() -> argparse.ArgumentParser:
     )
     send.add_argument("--output", help="results CSV (default <recipients>_results.csv)")
     send.add_argument("--no-progress", action="store_true", help="no progress bar")
+    send.add_argument("--call-window", help="calling hours in each recipient's time zone, "
+                      "e.g. 09:00-20:00 (others are deferred)")
+    send.add_argument("--call-days", help="calling days, e.g. Mon-Fri (with --call-window)")
+    send.add_argument("--default-timezone", help="time zone for numbers whose zone is unknown")
+    send.add_argument("--at", help="plan for this moment (ISO with offset) instead of now")
+    send.add_argument("--wait", action="store_true", help="keep running: send each deferred "
+                      "group as its window opens (resumable)")
+    send.add_argument("--exclude", action="append", metavar="FILE",
+                      help="a suppression list (CSV/Excel); repeatable")
+    send.add_argument("--call-blacklisted", action="store_true", help="do not exclude numbers "
+                      "the API refused as blacklisted before")
+    send.add_argument("--rate", action="append", metavar="CODE=PRICE",
+                      help="price per minute for a calling code, e.g. 91=0.02; repeatable")
+    send.add_argument("--max-cost", type=float, help="refuse to send when the calls could cost "
+                      "more than this")
     send.set_defaults(func=_send)
+
+    follow = sub.add_parser(
+        "follow-up",
+        help="send again to the rows of a results file whose call was not answered",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    follow.add_argument("results", help="the results CSV a send wrote")
+    follow.add_argument("--column", default="phone", help="the phone column (default phone)")
+    follow.add_argument("--campaign", help="the label the first send used")
+    follow.add_argument("--who", default="unanswered",
+                        choices=["unanswered", "no_response", "failed", "rejected"],
+                        help="which rows to call again (default unanswered)")
+    _message_options(follow)
+    follow.add_argument("--journal", help="journal file (default: the user's)")
+    follow.add_argument("--base-url", help="API base URL (default $ITNIOTECH_BASE_URL)")
+    follow.add_argument("--output", help="results CSV (default <results>_follow_up.csv)")
+    follow.add_argument("--no-progress", action="store_true", help="no progress bar")
+    follow.set_defaults(func=_follow_up, by=None, segment_file_id=None)
     return parser
 
 

@@ -22,6 +22,7 @@ The tree::
     │   ├── DataValidationError       -21
     │   ├── ParameterError            -22
     │   └── FeeError                  -26
+    ├── CostLimitError              a plan's cost bound is over ``max_cost``: nothing sent
     ├── SendStopped                 a send stopped early; ``.results`` holds every row so far
     ├── RecordPeriodError           a call-record period the API cannot serve (also a ValueError)
     └── JournalError                the send journal cannot be used; ``.results`` when there are any
@@ -254,6 +255,15 @@ def error_for_status(
     """
     cls = _BY_CODE.get(code, ApiError)
     return cls(reason, code=code, http_status=http_status, answer=answer)
+
+
+class CostLimitError(ItniotechError):
+    """A plan's cost bound is higher than ``max_cost`` (or cannot be bounded): nothing was sent.
+
+    Example:
+        >>> isinstance(CostLimitError("over"), ItniotechError)
+        True
+    """
 
 
 class SendStopped(ItniotechError):

@@ -72,6 +72,8 @@ SKIPPED: Final = "skipped"
 CLAIMED: Final = "claimed"
 SUBMITTED: Final = "submitted"
 REJECTED: Final = "rejected"
+BLACKLISTED: Final = "blacklisted"
+"""Refused by the API because the number is on a blacklist: excluded by later plans."""
 YIELDED: Final = "yielded"
 HOLDING: Final = (CLAIMED, SUBMITTED, UNKNOWN)
 """Ledger states that keep a number from being called by another campaign of the account."""
@@ -200,6 +202,24 @@ class Claimed:
     """Unknown batches made pending again (``resend_unknown``)."""
     yielded: dict[str, str] = field(default_factory=dict)
     """Numbers newly left to another campaign by this claim: ``{number: reason}``."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """The arguments of one :meth:`Journal.claim`."""
+
+    campaign_id: str
+    label: str | None
+    account: Account
+    message: dict[str, Any]
+    numbers: list[str]
+    batch_size: int
+    since: float | None
+    allow_repeat: bool
+    allow_for: frozenset[str]
+    resend_unknown: bool
+    host: str
+    pid: int
 
 
 @dataclass(slots=True)
@@ -654,15 +674,19 @@ class Journal:
         batch_size: int,
         since: float | None = None,
         allow_repeat: bool = False,
+        allow_for: frozenset[str] = frozenset(),
         resend_unknown: bool = False,
     ) -> Claimed:
-        """Create or resume the campaign and claim its numbers in the ledger, atomically.
+        """Create or resume the campaign and claim the numbers to call now, atomically.
 
-        In one ``BEGIN IMMEDIATE`` transaction: numbers another campaign of the account holds
-        (see :meth:`held`; none with ``allow_repeat``) are left to it (``yielded``); the rest
-        are claimed and batched. Resuming: batches in flight from a process that is gone become
-        unknown, ``resend_unknown`` makes unknown batches pending again, and the numbers of
-        batches not yet sent are checked again against the other campaigns.
+        ``numbers``: the campaign's numbers to call now, in order (without those deferred or
+        excluded this run). In one ``BEGIN IMMEDIATE`` transaction: numbers another campaign of
+        the account holds (see :meth:`held`; none with ``allow_repeat``, nor those in
+        ``allow_for``) are left to it (``yielded``, for good); the rest are claimed and batched.
+        Resuming: batches in flight from a process that is gone become unknown,
+        ``resend_unknown`` makes unknown batches pending again, the numbers of batches not yet
+        sent are checked again against the other campaigns (those not wanted now leave their
+        batch and their claim), and numbers in no batch yet (deferred before) get new batches.
 
         Raises :class:`ItniotechError` if another live send is sending this campaign now.
         """
@@ -673,85 +697,141 @@ class Journal:
                     "this campaign is being sent right now by another send in this process; "
                     "wait for it to finish (or cancel it) before running it again"
                 )
+        claim = _Claim(
+            campaign_id, label, account, dict(message), list(numbers), batch_size, since,
+            allow_repeat, allow_for, resend_unknown, host, pid,
+        )
 
         def run() -> Claimed:
             with self._tx() as db:
-                return self._claim(
-                    db, campaign_id, label, account, message, numbers, batch_size, since,
-                    allow_repeat, resend_unknown, host, pid,
-                )
+                return self._claim(db, claim)
 
         claimed = self._guard("claiming the numbers", run)
         with _ACTIVE_LOCK:
             _ACTIVE.add((self._key, campaign_id))
         return claimed
 
-    def _claim(
-        self,
-        db: sqlite3.Connection,
-        cid: str,
-        label: str | None,
-        account: Account,
-        message: Mapping[str, Any],
-        numbers: Sequence[str],
-        batch_size: int,
-        since: float | None,
-        allow_repeat: bool,
-        resend_unknown: bool,
-        host: str,
-        pid: int,
-    ) -> Claimed:
+    def _claim(self, db: sqlite3.Connection, c: _Claim) -> Claimed:
         now = time.time()
+        cid, account = c.campaign_id, c.account
         account_no = self._account_no(account)
         row = db.execute(
             "SELECT created_at, owner_host, owner_pid, campaign_no FROM campaigns "
             "WHERE campaign_id=?",
             (cid,),
         ).fetchone()
+        lost: list[tuple[int, str]] = []
+        reset = 0
+        resent: list[str] = []
         if row is None:
+            created_at = now
             camp_no = int(
                 db.execute("SELECT COALESCE(MAX(campaign_no), 0) + 1 FROM campaigns").fetchone()[0]
             )
-            yielded = {} if allow_repeat else self._held(db, account, numbers, None, since)
-            keep = [n for n in numbers if n not in yielded]
             db.execute(
                 "INSERT INTO campaigns (campaign_id, label, api_key, base_url, message, "
                 "n_numbers, n_batches, created_at, owner_host, owner_pid, campaign_no, "
                 "account_no) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
-                    cid, label, account.api_key, account.base_url,
-                    json.dumps(dict(message), sort_keys=True), len(numbers),
-                    -(-len(keep) // batch_size), now, host, pid, camp_no, account_no,
+                    cid, c.label, account.api_key, account.base_url,
+                    json.dumps(c.message, sort_keys=True), len(c.numbers), 0, now, c.host,
+                    c.pid, camp_no, account_no,
                 ),
             )
+        else:
+            created_at, owner_host, owner_pid, camp_no = row
+            if (
+                owner_host == c.host
+                and owner_pid is not None
+                and owner_pid != c.pid
+                and _pid_alive(owner_pid)
+            ):
+                raise ItniotechError(
+                    f"this campaign is being sent right now by process {owner_pid} on this "
+                    "machine; wait for it to finish, or stop it, before running it again"
+                )
+            db.execute(
+                "UPDATE campaigns SET owner_host=?, owner_pid=? WHERE campaign_id=?",
+                (c.host, c.pid, cid),
+            )
+            lost = self._recover(db, cid, account_no, camp_no, now)
+            if c.resend_unknown:
+                reset, resent = self._reset_unknown(db, cid, account_no, camp_no, now)
+        batches = db.execute(
+            "SELECT batch_no, numbers, state FROM batches WHERE campaign_id=? ORDER BY batch_no",
+            (cid,),
+        ).fetchall()
+        sent = {
+            n for _, joined, state in batches if state not in (PENDING, FAILED, SKIPPED)
+            for n in joined.split(",") if n
+        }
+        left = {
+            str(n)
+            for (n,) in db.execute(
+                "SELECT number FROM ledger WHERE account_no=? AND campaign_no=? AND state=?",
+                (account_no, camp_no, YIELDED),
+            )
+        }
+        wanted = [n for n in c.numbers if n not in sent and n not in left]
+        # resend_unknown: the campaign's own unknown numbers are wanted again, on purpose
+        already = set(wanted)
+        wanted += [n for n in resent if n not in already]
+        wanted_set = set(wanted)
+        taken: dict[str, str] = {}
+        if not c.allow_repeat:
+            mine = set(resent)
+            check = [n for n in wanted if n not in c.allow_for and n not in mine]
+            taken = self._held(db, account, check, cid, c.since)
+        keep = wanted_set.difference(taken)
+        # Batches not sent yet keep only the numbers to call now; the others leave them.
+        open_numbers: set[str] = set()
+        released: list[str] = []
+        for batch_no, joined, state in batches:
+            if state not in (PENDING, FAILED):
+                continue
+            old = [n for n in joined.split(",") if n]
+            rest = [n for n in old if n in keep]
+            released.extend(n for n in old if n not in wanted_set)
+            open_numbers.update(rest)
+            if rest != old:
+                db.execute(
+                    "UPDATE batches SET numbers=?, state=? WHERE campaign_id=? AND batch_no=?",
+                    (",".join(rest), state if rest else SKIPPED, cid, batch_no),
+                )
+        if released:
             db.executemany(
-                "INSERT INTO batches (campaign_id, batch_no, numbers, state) VALUES (?,?,?,?)",
-                (
-                    (cid, i // batch_size + 1, ",".join(keep[i : i + batch_size]), PENDING)
-                    for i in range(0, len(keep), batch_size)
-                ),
+                "DELETE FROM ledger WHERE account_no=? AND campaign_no=? AND number=?",
+                ((account_no, camp_no, int(n)) for n in released),
             )
-            db.executemany(
-                "INSERT OR REPLACE INTO ledger VALUES (?,?,?,?,?,NULL)",
-                ((account_no, int(n), camp_no, CLAIMED, now) for n in keep),
-            )
-            db.executemany(
-                "INSERT OR REPLACE INTO ledger VALUES (?,?,?,?,?,?)",
-                ((account_no, int(n), camp_no, YIELDED, now, why) for n, why in yielded.items()),
-            )
-            return Claimed(cid, True, now, 0, 0, yielded)
-
-        created_at, owner_host, owner_pid, camp_no = row
-        if owner_host == host and owner_pid is not None and owner_pid != pid and _pid_alive(
-            owner_pid
-        ):
-            raise ItniotechError(
-                f"this campaign is being sent right now by process {owner_pid} on this "
-                "machine; wait for it to finish, or stop it, before running it again"
-            )
-        db.execute(
-            "UPDATE campaigns SET owner_host=?, owner_pid=? WHERE campaign_id=?", (host, pid, cid)
+        fresh = [n for n in wanted if n in keep and n not in open_numbers]
+        first = 1 + max((b[0] for b in batches), default=0)
+        size = c.batch_size
+        db.executemany(
+            "INSERT INTO batches (campaign_id, batch_no, numbers, state) VALUES (?,?,?,?)",
+            (
+                (cid, first + i // size, ",".join(fresh[i : i + size]), PENDING)
+                for i in range(0, len(fresh), size)
+            ),
         )
+        db.executemany(
+            "INSERT OR REPLACE INTO ledger VALUES (?,?,?,?,?,NULL)",
+            ((account_no, int(n), camp_no, CLAIMED, now) for n in [*open_numbers, *fresh]),
+        )
+        db.executemany(
+            "INSERT OR REPLACE INTO ledger VALUES (?,?,?,?,?,?)",
+            ((account_no, int(n), camp_no, YIELDED, now, why) for n, why in taken.items()),
+        )
+        db.execute(
+            "UPDATE campaigns SET n_batches=(SELECT COUNT(*) FROM batches WHERE campaign_id=? "
+            "AND state<>?) WHERE campaign_id=?",
+            (cid, SKIPPED, cid),
+        )
+        return Claimed(cid, row is None, created_at, len(lost), reset, taken)
+
+    def _recover(
+        self, db: sqlite3.Connection, cid: str, account_no: int, camp_no: int, now: float
+    ) -> list[tuple[int, str]]:
+        """Batches left in flight by a process that is gone: unknown (may have been charged)."""
         lost = db.execute(
             "SELECT batch_no, numbers FROM batches WHERE campaign_id=? AND state=?",
             (cid, IN_FLIGHT),
@@ -768,49 +848,25 @@ class Journal:
                 ),
             )
             self._set_numbers(db, account_no, camp_no, joined.split(","), UNKNOWN, now)
-        reset = 0
-        if resend_unknown:
-            unknown = db.execute(
-                "SELECT batch_no, numbers FROM batches WHERE campaign_id=? AND state=?",
-                (cid, UNKNOWN),
-            ).fetchall()
-            for batch_no, joined in unknown:
-                db.execute(
-                    "UPDATE batches SET state=? WHERE campaign_id=? AND batch_no=?",
-                    (PENDING, cid, batch_no),
-                )
-                self._set_numbers(db, account_no, camp_no, joined.split(","), CLAIMED, now)
-            reset = len(unknown)
-        # Batches not sent yet: another campaign may have taken some of their numbers since.
-        open_batches = db.execute(
-            "SELECT batch_no, numbers FROM batches WHERE campaign_id=? AND state IN (?,?)",
-            (cid, PENDING, FAILED),
+        return lost
+
+    def _reset_unknown(
+        self, db: sqlite3.Connection, cid: str, account_no: int, camp_no: int, now: float
+    ) -> tuple[int, list[str]]:
+        """``resend_unknown``: unknown batches pending again; how many, and their numbers."""
+        unknown = db.execute(
+            "SELECT batch_no, numbers FROM batches WHERE campaign_id=? AND state=?",
+            (cid, UNKNOWN),
         ).fetchall()
-        taken: dict[str, str] = {}
-        if open_batches and not allow_repeat:
-            todo = [n for _, joined in open_batches for n in joined.split(",") if n]
-            taken = self._held(db, account, todo, cid, since)
-            if taken:
-                for batch_no, joined in open_batches:
-                    rest = [n for n in joined.split(",") if n not in taken]
-                    db.execute(
-                        "UPDATE batches SET numbers=?, state=CASE WHEN ?='' THEN ? ELSE state "
-                        "END WHERE campaign_id=? AND batch_no=?",
-                        (",".join(rest), ",".join(rest), SKIPPED, cid, batch_no),
-                    )
-                db.executemany(
-                    "INSERT OR REPLACE INTO ledger VALUES (?,?,?,?,?,?)",
-                    (
-                        (account_no, int(n), camp_no, YIELDED, now, why)
-                        for n, why in taken.items()
-                    ),
-                )
-        if open_batches:
-            todo = [
-                n for _, joined in open_batches for n in joined.split(",") if n and n not in taken
-            ]
-            self._set_numbers(db, account_no, camp_no, todo, CLAIMED, now)
-        return Claimed(cid, False, created_at, len(lost), reset, taken)
+        numbers: list[str] = []
+        for batch_no, joined in unknown:
+            db.execute(
+                "UPDATE batches SET state=? WHERE campaign_id=? AND batch_no=?",
+                (PENDING, cid, batch_no),
+            )
+            self._set_numbers(db, account_no, camp_no, joined.split(","), CLAIMED, now)
+            numbers.extend(n for n in joined.split(",") if n)
+        return len(unknown), numbers
 
     @staticmethod
     def _set_numbers(
@@ -825,6 +881,39 @@ class Journal:
             "INSERT OR REPLACE INTO ledger VALUES (?,?,?,?,?,NULL)",
             ((account_no, int(n), camp_no, state, at) for n in numbers if n),
         )
+
+    def blacklisted(self, api_key: str, base_url: str) -> dict[str, str]:
+        """Numbers the API refused as blacklisted for this account (any audio): their reason."""
+
+        def read() -> dict[str, str]:
+            with self._lock:
+                rows = self.db.execute(
+                    "SELECT l.number, MAX(l.at), c.label, c.campaign_id FROM ledger l "
+                    "JOIN accounts a ON a.account_no=l.account_no "
+                    "JOIN campaigns c ON c.campaign_no=l.campaign_no "
+                    "WHERE a.api_key=? AND a.base_url=? AND l.state=? GROUP BY l.number",
+                    (api_key, base_url, BLACKLISTED),
+                ).fetchall()
+            return {
+                str(n): f"refused by the API as blacklisted ({_when(at)}, "
+                f"{campaign_name(label, cid)}); pass exclude_blacklisted=False to try again"
+                for n, at, label, cid in rows
+            }
+
+        return self._guard("reading the ledger", read)
+
+    def recorded_rates(self) -> dict[str, float]:
+        """The highest rate per calling code in the stored call records (see ``_cost``)."""
+        from ._cost import rates_in_journal
+
+        def read() -> dict[str, float]:
+            with self._lock:
+                rows = self.db.execute(
+                    "SELECT record FROM call_records WHERE record IS NOT NULL"
+                ).fetchall()
+            return rates_in_journal(r for (r,) in rows)
+
+        return self._guard("reading call records", read)
 
     def yielded(self, campaign_id: str) -> dict[str, str]:
         """Numbers this campaign left to others: ``{number: reason}``."""

@@ -21,6 +21,8 @@ INVALID: Final = "invalid"
 DUPLICATE: Final = "duplicate"
 NOT_SENT: Final = "not_sent"
 ALREADY_CALLED: Final = "already_called"
+DEFERRED: Final = "deferred"
+EXCLUDED: Final = "excluded"
 
 OUTCOMES: Final = (
     SUBMITTED,
@@ -31,6 +33,8 @@ OUTCOMES: Final = (
     DUPLICATE,
     NOT_SENT,
     ALREADY_CALLED,
+    DEFERRED,
+    EXCLUDED,
 )
 """Every outcome a row can have, in the order reports show them."""
 
@@ -44,6 +48,8 @@ OUTCOME_MEANINGS: Final[dict[str, str]] = {
     NOT_SENT: "valid, but no request was made (dry run, or the send stopped first)",
     ALREADY_CALLED: "this account already called the number with this audio (the ledger); "
     "not called again",
+    DEFERRED: "outside the calling hours in the recipient's time zone; sent by a later run",
+    EXCLUDED: "on a suppression list (or refused by the API as blacklisted before); never sent",
 }
 
 OUTCOME_COLORS: Final[dict[str, str]] = {
@@ -56,6 +62,8 @@ OUTCOME_COLORS: Final[dict[str, str]] = {
     DUPLICATE: "#0072B2",  # blue
     NOT_SENT: "#999999",  # grey
     ALREADY_CALLED: "#F0E442",  # yellow
+    DEFERRED: "#332288",  # indigo (Tol)
+    EXCLUDED: "#882255",  # wine (Tol)
 }
 """One fixed colour per outcome, used by every chart and styled table."""
 

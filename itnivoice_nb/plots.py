@@ -3,8 +3,10 @@
 Every chart takes ``ax=None``, draws on that Axes (or on a new notebook-width figure) and returns
 the Axes, like seaborn's axes-level functions. Each outcome has one fixed colour in every chart
 (:data:`~itnivoice_nb.outcomes.OUTCOME_COLORS`, colour-blind safe). Bars that are not outcomes
-(unanswered calls, costs) are dark grey. No chart shows a full phone number: any run of 7 or more
-digits in a label is masked to its last 4 digits.
+(unanswered calls, costs) are dark grey; funnel stages and pressed keys have fixed colours of
+their own (:data:`~itnivoice_nb.reporting.FUNNEL_COLORS`,
+:data:`~itnivoice_nb.reporting.KEY_COLORS`). No chart shows a full phone number: any run of 7 or
+more digits in a label is masked to its last 4 digits.
 
 When there is nothing to draw (no rows, nothing sent yet, no call records yet) the Axes says so
 in words instead of raising; a frame that is not a results frame (no ``outcome`` column, or a
@@ -49,9 +51,15 @@ import pandas as pd
 import phonenumbers
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.font_manager import FontProperties
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.text import Text
+from matplotlib.textpath import TextToPath
+from matplotlib.ticker import PercentFormatter
+from matplotlib.transforms import ScaledTranslation
 
 from .outcomes import (
+    DUPLICATE,
     FAILED,
     INVALID,
     OUTCOME_COLORS,
@@ -61,15 +69,22 @@ from .outcomes import (
     UNKNOWN,
 )
 from .reporting import (
+    FUNNEL_COLORS,
+    FUNNEL_STAGES,
+    KEY_COLORS,
+    KEY_ORDER,
+    NO_KEY,
     _answered_array,
     _check_by,
     _check_results,
     _count_matrix,
+    _feedback_keys,
     _float_array,
     _group_codes,
     _mask_text,
     _message_setting,
     _outcome_codes,
+    _responded_array,
     _sip_codes,
     _text_color,
     campaign_name,
@@ -77,6 +92,7 @@ from .reporting import (
 )
 
 __all__ = [
+    "FUNNEL_NEEDS_RECORDS",
     "NO_RECORDS",
     "SIP_WORDS",
     "plot_by_country",
@@ -84,7 +100,9 @@ __all__ = [
     "plot_cost",
     "plot_durations",
     "plot_failure_reasons",
+    "plot_funnel",
     "plot_outcomes",
+    "plot_responses",
     "plot_timeline",
     "report",
 ]
@@ -94,6 +112,9 @@ FIGSIZE: Final = (9.0, 4.5)
 
 NO_ROWS: Final = "no rows"
 NO_RECORDS: Final = "no call records yet — run iv.call_outcomes(results) first"
+FUNNEL_NEEDS_RECORDS: Final = (
+    "answered and responded need call records — run iv.call_outcomes(results) first"
+)
 NEUTRAL: Final = "#4D4D4D"
 """Colour of bars that are not an outcome (unanswered calls, costs)."""
 
@@ -128,6 +149,9 @@ _AUTO_FREQS: Final = (
 )  # fmt: skip
 _MAX_BINS: Final = 60
 _LABEL_CHARS: Final = 55
+_TEXT_PATHS: Final = TextToPath()
+_LABEL_PAD_PT: Final = 4.0
+_LAYOUT_SHRINK: Final = 0.7
 
 
 # --------------------------------------------------------------------------- helpers
@@ -713,12 +737,395 @@ def plot_cost(
     return ax
 
 
+# --------------------------------------------------------------------------- funnel and keys
+
+
+def _text_fraction(text: str, size: float, ax: Axes) -> float:
+    """About how much of the Axes' width ``text`` takes at font ``size``, allowing for the Axes
+    to shrink by up to a third when the figure is laid out (tick labels, legends, neighbours)."""
+    axes_points = max(float(ax.bbox.width) / float(ax.figure.dpi) * 72 * _LAYOUT_SHRINK, 72.0)
+    font = FontProperties(size=size)
+    widest = max(
+        (_TEXT_PATHS.get_text_width_height_descent(line, font, ismath=False)[0]
+         for line in text.splitlines()),
+        default=0.0,
+    )  # fmt: skip
+    return (widest * 1.05 + _LABEL_PAD_PT * 2) / axes_points
+
+
+class _BarLabel(Text):
+    """The label of one horizontal bar, placed when drawn, once the layout is known: inside the
+    bar's end when it fits there (in black or white, whichever reads on the bar), else just
+    right of the bar, in dark grey."""
+
+    def __init__(self, bar: Rectangle, text: str, colour: str, size: float) -> None:
+        x, y = bar.get_x() + bar.get_width(), bar.get_y() + bar.get_height() / 2
+        super().__init__(float(x), float(y), text, va="center", ha="left", size=size)
+        self.set_clip_on(False)
+        self._bar = bar
+        self._inside_colour = _text_color(colour)
+
+    def _place(self, inside: bool) -> None:
+        axes, figure = self.axes, self.figure
+        assert axes is not None and figure is not None
+        shift = (-_LABEL_PAD_PT if inside else _LABEL_PAD_PT) / 72
+        offset = ScaledTranslation(shift, 0, figure.dpi_scale_trans)
+        self.set_transform(axes.transData + offset)
+        self.set_horizontalalignment("right" if inside else "left")
+        self.set_color(self._inside_colour if inside else "#222222")
+
+    def draw(self, renderer: Any) -> None:
+        if self.get_visible() and self.axes is not None and self.figure is not None:
+            self._place(False)
+            text = super().get_window_extent(renderer).width
+            bar = self._bar.get_window_extent(renderer).width
+            pad = _LABEL_PAD_PT / 72 * self.figure.dpi
+            self._place(text + 2 * pad <= bar)
+        super().draw(renderer)
+
+
+def _room(
+    ax: Axes, widths: Sequence[float], texts: Sequence[str], right: float, size: float
+) -> float:
+    """The x limit at which every label fits inside its bar or right of it within the Axes."""
+    fractions = [_text_fraction(t, size, ax) for t in texts]
+    right = max(right, 1e-9)
+    for _ in range(6):  # the limit settles in a step or two
+        needed = [
+            w / (1 - min(f, 0.9))
+            for w, f, t in zip(widths, fractions, texts, strict=True)
+            if t and f * right > w  # might not fit inside its bar
+        ]
+        wider = max([right, *needed])
+        if wider <= right * 1.0001:
+            break
+        right = wider
+    return right
+
+
+def _label_bars(
+    ax: Axes,
+    bars: Sequence[Rectangle],
+    texts: Sequence[str],
+    colours: Sequence[str],
+    *,
+    right: float,
+    size: float,
+) -> None:
+    """Label horizontal bars with ``texts`` (see :class:`_BarLabel`), and widen the x axis so
+    that a label right of its bar stays within the Axes."""
+    widths = [float(bar.get_width()) for bar in bars]
+    limit = _room(ax, widths, texts, right, size)
+    for bar, text, colour in zip(bars, texts, colours, strict=True):
+        if text:
+            ax.add_artist(_BarLabel(bar, text, colour, size))
+    ax.set_xlim(0, limit * 1.02)
+
+
+def _legend_patches(ax: Axes, colours: dict[str, str], title: str) -> None:
+    """A legend of coloured patches to the right of the Axes, off the bars."""
+    handles = [Patch(facecolor=colour, label=name) for name, colour in colours.items()]
+    ax.legend(
+        handles=handles, title=title, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+        frameon=False, fontsize=9,
+    )  # fmt: skip
+
+
+def _share(part: float, whole: float) -> str:
+    return f"{part / whole:.1%}" if whole > 0 else "–"
+
+
+def _top_groups(
+    labels: list[Hashable], counts: np.ndarray, sizes: np.ndarray, max_groups: int
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The ``max_groups`` largest groups (by ``sizes``) in their order, the rest merged."""
+    names = [_short(label, 28) for label in labels]
+    if len(labels) <= max_groups:
+        return names, counts, sizes
+    keep = np.sort(np.argsort(-sizes, kind="stable")[:max_groups])
+    rest = np.setdiff1d(np.arange(len(labels)), keep)
+    return (
+        [names[i] for i in keep] + [f"(other {len(rest):,} groups)"],
+        np.vstack([counts[keep], counts[rest].sum(axis=0, keepdims=True)]),
+        np.append(sizes[keep], sizes[rest].sum()),
+    )
+
+
+def _check_max_groups(max_groups: int) -> None:
+    if isinstance(max_groups, bool) or not isinstance(max_groups, int) or max_groups < 1:
+        raise ValueError(f"max_groups must be a whole number of at least 1, got {max_groups!r}")
+
+
+def _grouped_bars(
+    ax: Axes,
+    names: list[str],
+    sizes: np.ndarray,
+    noun: str,
+    values: np.ndarray,
+    texts: list[list[str]],
+    colours: dict[str, str],
+    legend: str,
+) -> None:
+    """One block of bars per group (one bar per column of ``values``, 0-1 shares), the group
+    named once at the block's middle; bars coloured by column, labelled at their end."""
+    columns = list(colours)
+    k = len(columns)
+    y_all, widths, flat_texts, flat_colours = [], [], [], []
+    for g in range(len(names)):
+        for s, column in enumerate(columns):
+            y_all.append(g * (k + 1) + s)
+            widths.append(float(values[g, s]))
+            flat_texts.append(texts[g][s])
+            flat_colours.append(colours[column])
+    y = np.asarray(y_all, dtype=float)
+    bars = ax.barh(y, widths, height=0.8, color=flat_colours, edgecolor="white", linewidth=0.4)
+    _label_bars(ax, list(bars), flat_texts, flat_colours, right=1.0, size=8)
+    middles = [g * (k + 1) + (k - 1) / 2 for g in range(len(names))]
+    ax.set_yticks(
+        middles, [f"{name}\n{noun}={int(n):,}" for name, n in zip(names, sizes, strict=True)]
+    )
+    ax.set_ylim(len(names) * (k + 1) - 1.5, -0.7)
+    ax.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    _legend_patches(ax, colours, legend)
+
+
+def _new_axes(ax: Axes | None, bars: int) -> Axes:
+    """``ax``, or a new notebook-width Axes tall enough for ``bars`` horizontal bars."""
+    return _axes(ax, (FIGSIZE[0], max(FIGSIZE[1], min(0.2 * bars + 1.4, 14.0))))
+
+
+def plot_funnel(
+    results: pd.DataFrame,
+    *,
+    by: Hashable | None = None,
+    ax: Axes | None = None,
+    max_groups: int = 6,
+) -> Axes:
+    """The campaign funnel: rows → sendable → submitted → answered → responded.
+
+    Each stage is a subset of the one before (see
+    :data:`~itnivoice_nb.reporting.FUNNEL_STAGES`): *sendable* rows are valid and not a
+    duplicate; *submitted* ones were accepted by the API; *answered* calls have a call record
+    with SIP 200; *responded* ones are answered calls in which a key was pressed
+    (``feedback_value`` other than ``"-1"``). Each stage has a fixed colour
+    (:data:`~itnivoice_nb.reporting.FUNNEL_COLORS`).
+
+    Overall (``by=None``) one bar per stage is as long as its count, labelled with the count,
+    its share of the previous stage and its share of all rows. With ``by``, each group (the
+    ``max_groups`` largest; the rest merged) gets its own small funnel whose bars are shares of
+    the group's rows, labelled with the count and the share of the previous stage.
+
+    Without call records the funnel stops at *submitted* and its title says records are
+    needed; an empty frame is said in words.
+
+    Example:
+        >>> import pandas as pd
+        >>> from itnivoice_nb.outcomes import OUTCOME_DTYPE
+        >>> results = pd.DataFrame({
+        ...     "outcome": pd.Series(["submitted"] * 3 + ["invalid"], dtype=OUTCOME_DTYPE),
+        ...     "answered": pd.array([True, True, False, None], dtype="boolean"),
+        ...     "feedback_value": ["1", "-1", "-1", None]})
+        >>> ax = plot_funnel(results)
+        >>> [int(bar.get_width()) for bar in ax.patches]
+        [4, 3, 3, 2, 1]
+        >>> ax.texts[4].get_text()
+        '1  (50.0% of answered · 25.0% of rows)'
+    """
+    _check_results(results)
+    _check_by(results, by)
+    _check_max_groups(max_groups)
+    title = "Campaign funnel" + (f" per {by}" if by is not None else "")
+    if len(results) == 0:
+        return _say(_axes(ax), title, NO_ROWS)
+    outcome = _outcome_codes(results)
+    n = len(results)
+    records = has_call_records(results)
+    keys_known = "feedback_value" in results.columns
+    submitted = outcome == OUTCOMES.index(SUBMITTED)
+    answered = submitted & _answered_array(results)
+    masks = [
+        np.ones(n, dtype=bool),
+        ~np.isin(outcome, [OUTCOMES.index(INVALID), OUTCOMES.index(DUPLICATE)]),
+        submitted,
+    ]
+    notes: list[str] = []
+    if records:
+        masks.append(answered)
+        if keys_known:
+            masks.append(answered & _responded_array(results))
+        else:
+            notes.append("no feedback_value column: responses unknown")
+        pending = int((submitted & ~_record_array(results)).sum())
+        if pending:
+            notes.append(
+                f"{pending:,} submitted call{'s' if pending != 1 else ''} "
+                "without a final record yet"
+            )
+    else:
+        notes.append(FUNNEL_NEEDS_RECORDS)
+    stages = FUNNEL_STAGES[: len(masks)]
+    group, labels = _group_codes(results, by)
+    counts = np.column_stack(
+        [np.bincount(group, weights=m, minlength=len(labels)) for m in masks]
+    ).astype(np.int64)
+    colours = {stage: FUNNEL_COLORS[stage] for stage in stages}
+    if by is None:
+        ax = _axes(ax)
+        row = counts[0]
+        texts, short = [f"{int(row[0]):,}"], [f"{int(row[0]):,}"]
+        for s in range(1, len(stages)):
+            parts = [f"{_share(row[s], row[s - 1])} of {stages[s - 1]}"]
+            shares = [_share(row[s], row[s - 1])]
+            if s >= 2:
+                parts.append(f"{_share(row[s], row[0])} of rows")
+                shares.append(_share(row[s], row[0]))
+            texts.append(f"{int(row[s]):,}  ({' · '.join(parts)})")
+            short.append(" · ".join([f"{int(row[s]):,}", *shares]))
+        xlabel = "rows"
+        widest = float(row.max())
+        if _room(ax, row.astype(float).tolist(), texts, widest, 9) > 1.5 * widest:
+            # a narrow Axes: short labels, explained once below the axis
+            texts = short
+            xlabel = "rows (labels: count · share of the previous stage · share of all rows)"
+        y = np.arange(len(stages), dtype=float)
+        bars = ax.barh(y, row.astype(float), height=0.7, color=list(colours.values()))
+        _label_bars(ax, list(bars), texts, list(colours.values()), right=widest, size=9)
+        ax.set_yticks(y, list(stages))
+        ax.set_ylim(len(stages) - 0.5, -0.5)
+        ax.set_xlabel(xlabel)
+    else:
+        names, counts, sizes = _top_groups(labels, counts, counts[:, 0], max_groups)
+        ax = _new_axes(ax, len(names) * (len(stages) + 1))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = np.where(sizes[:, None] > 0, counts / np.maximum(sizes[:, None], 1), 0.0)
+        block_texts = [
+            [f"{int(c[0]):,}"]
+            + [f"{int(c[s]):,} ({_share(c[s], c[s - 1])})" for s in range(1, len(stages))]
+            for c in counts
+        ]
+        _grouped_bars(ax, names, sizes, "n", values, block_texts, colours, "stage")
+        ax.set_xlabel(
+            f"share of the rows of each {by} (labels: count, share of the previous stage)"
+        )
+        ax.set_ylabel(str(by))
+    ax.set_title(f"{title} (n={n:,} rows)" + "".join(f"\n{note}" for note in notes))
+    return ax
+
+
+def _record_array(results: pd.DataFrame) -> np.ndarray:
+    """True for rows with a final call record (``answered`` or ``sip_code`` known)."""
+    n = len(results)
+    known = np.zeros(n, dtype=bool)
+    if "answered" in results.columns:
+        known |= np.asarray(results["answered"].notna())
+    sip = _sip_codes(results)
+    if sip is not None:
+        known |= np.asarray(sip.notna())
+    return known
+
+
+def _key_label(key: str) -> str:
+    return key if key == NO_KEY else f"key {key}"
+
+
+def _key_order(keys: Sequence[str]) -> list[str]:
+    """Keys in keypad order, unexpected values after them (sorted), then ``no key``."""
+    found = set(keys) - {NO_KEY}
+    known = [k for k in KEY_ORDER if k in found]
+    return [*known, *sorted(found - set(known)), NO_KEY]
+
+
+def plot_responses(
+    results: pd.DataFrame,
+    *,
+    by: Hashable | None = None,
+    ax: Axes | None = None,
+    max_groups: int = 6,
+) -> Axes:
+    """Which keys answered callees pressed, as a share of the answered calls.
+
+    One bar per key pressed (``feedback_value``), in keypad order, then ``no key`` ("-1" or
+    missing): its length is the share of answered calls, its label the count and the share.
+    With ``by``, each group (the ``max_groups`` largest; the rest merged) gets a block of bars,
+    shares of that group's answered calls. Each key has a fixed colour
+    (:data:`~itnivoice_nb.reporting.KEY_COLORS`).
+
+    Example:
+        >>> import pandas as pd
+        >>> from itnivoice_nb.outcomes import OUTCOME_DTYPE
+        >>> results = pd.DataFrame({
+        ...     "outcome": pd.Series(["submitted"] * 4, dtype=OUTCOME_DTYPE),
+        ...     "answered": pd.array([True, True, True, False], dtype="boolean"),
+        ...     "feedback_value": ["2", "1", "-1", "-1"]})
+        >>> ax = plot_responses(results)
+        >>> [t.get_text() for t in ax.get_yticklabels()], [t.get_text() for t in ax.texts]
+        (['key 1', 'key 2', 'no key'], ['1 (33.3%)', '1 (33.3%)', '1 (33.3%)'])
+    """
+    _check_results(results)
+    _check_by(results, by)
+    _check_max_groups(max_groups)
+    title = "Keys pressed on answered calls" + (f" per {by}" if by is not None else "")
+    if not has_call_records(results):
+        return _say(_axes(ax), title, _no_records(results))
+    keys = _feedback_keys(results)
+    if keys is None:
+        return _say(
+            _axes(ax), title, "no feedback_value column: which keys were pressed is unknown"
+        )
+    answered = (_outcome_codes(results) == OUTCOMES.index(SUBMITTED)) & _answered_array(results)
+    total = int(answered.sum())
+    if total == 0:
+        return _say(_axes(ax), title, "no answered calls yet")
+    pressed = keys[answered].fillna(NO_KEY).astype(str).to_numpy(dtype=object)
+    order = _key_order(list(pd.unique(pressed)))
+    key_codes = pd.Index(order).get_indexer(pressed)
+    group, labels = _group_codes(results, by)
+    flat = np.bincount(group[answered] * len(order) + key_codes, minlength=len(labels) * len(order))
+    counts = flat.reshape(len(labels), len(order))
+    colours = {_key_label(k): KEY_COLORS.get(k, "#777777") for k in order}
+    responded = total - int(counts[:, -1].sum())
+    heading = (
+        f"{title}\n{total:,} answered; {responded:,} pressed a key ({_share(responded, total)})"
+    )
+    if by is None:
+        ax = _axes(ax)
+        row = counts[0]
+        shares = row / total
+        texts = [f"{int(c):,} ({_share(c, total)})" for c in row]
+        y = np.arange(len(order), dtype=float)
+        bars = ax.barh(y, shares, height=0.7, color=list(colours.values()))
+        _label_bars(
+            ax, list(bars), texts, list(colours.values()), right=float(shares.max()), size=9
+        )
+        ax.set_yticks(y, list(colours))
+        ax.set_ylim(len(order) - 0.5, -0.5)
+        ax.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+        ax.set_xlabel("share of answered calls")
+    else:
+        sizes = counts.sum(axis=1)
+        names, counts, sizes = _top_groups(labels, counts, sizes, max_groups)
+        ax = _new_axes(ax, len(names) * (len(order) + 1))
+        values = counts / np.maximum(sizes[:, None], 1)
+        block_texts = [
+            [f"{int(c):,} ({_share(c, size)})" for c in row]
+            for row, size in zip(counts, sizes, strict=True)
+        ]
+        _grouped_bars(ax, names, sizes, "answered", values, block_texts, colours, "key")
+        ax.set_xlabel(f"share of the answered calls of each {by}")
+        ax.set_ylabel(str(by))
+    ax.set_title(heading)
+    return ax
+
+
 # --------------------------------------------------------------------------- the quick look
 
 
 def report(results: pd.DataFrame, by: Hashable | None = None) -> Figure:
     """One figure for a quick look: outcomes, failure reasons, countries, timeline, and (with
-    call records) call results and durations.
+    call records) call results, durations, the funnel and the keys pressed.
+
+    ``by`` splits the outcome chart; the funnel and the keys are drawn for all rows (split them
+    with ``plot_funnel(results, by=...)`` and ``plot_responses(results, by=...)``).
 
     The figure is not registered with pyplot, so a notebook shows it once, as the cell's value;
     in a script use ``fig.savefig(...)`` or :func:`itnivoice_nb.save_report`.
@@ -733,7 +1140,7 @@ def report(results: pd.DataFrame, by: Hashable | None = None) -> Figure:
     _check_results(results)
     _check_by(results, by)
     records = has_call_records(results)
-    nrows = 3 if records else 2
+    nrows = 4 if records else 2
     figure = Figure(figsize=(14.0, 4.6 * nrows), layout="constrained")
     axes = figure.subplots(nrows, 2, squeeze=False)
     panels: list[tuple[Callable[..., Axes], tuple[str, ...], dict[str, Any], str]] = [
@@ -746,6 +1153,8 @@ def report(results: pd.DataFrame, by: Hashable | None = None) -> Figure:
         panels += [
             (plot_call_results, (), {}, "Result of the calls"),
             (plot_durations, (), {}, "Call duration of answered calls"),
+            (plot_funnel, (), {}, "Campaign funnel"),
+            (plot_responses, (), {}, "Keys pressed on answered calls"),
         ]
     for (draw, needs, kwargs, title), ax in zip(panels, axes.flat, strict=False):
         absent = [c for c in needs if c not in results.columns]

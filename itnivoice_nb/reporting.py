@@ -45,6 +45,9 @@ if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
 
 __all__ = [
+    "FUNNEL_COLORS",
+    "FUNNEL_STAGES",
+    "KEY_COLORS",
     "MISSING_GROUP",
     "SAVE_SUFFIXES",
     "TOTAL_ROW",
@@ -66,11 +69,62 @@ SHARE_SUFFIX: Final = "_share"
 RECORD_SUMMARY_COLUMNS: Final = (
     "answered",
     "answered_share",
+    "responded",
+    "responded_share",
     "mean_call_duration_s",
     "total_call_duration_s",
     "total_cost",
 )
 """Columns :func:`summary` adds when the results carry call records."""
+
+FUNNEL_STAGES: Final = ("rows", "sendable", "submitted", "answered", "responded")
+"""The stages of :func:`itnivoice_nb.plots.plot_funnel`, each a subset of the one before:
+every row; valid and not a duplicate; accepted by the API; answered (call record); a key pressed
+(``feedback_value`` other than ``"-1"``) on an answered call."""
+
+FUNNEL_COLORS: Final[dict[str, str]] = {
+    # greys before the API, then greens darkening stage by stage (submitted keeps its outcome
+    # colour): told apart by lightness, so safe with every colour-vision deficiency.
+    "rows": "#C8C8C8",
+    "sendable": "#8C8C8C",
+    "submitted": OUTCOME_COLORS[SUBMITTED],
+    "answered": "#006B4E",
+    "responded": "#00382A",
+}
+"""One fixed colour per funnel stage, in every chart and styled table."""
+
+FUNNEL_MEANINGS: Final[dict[str, str]] = {
+    "rows": "every row of the results",
+    "sendable": "valid and not a duplicate: a number the campaign meant to call",
+    "submitted": 'the API accepted the number (terminationCode "0")',
+    "answered": "the call record says the call was answered (SIP 200)",
+    "responded": 'an answered call in which a key was pressed (feedbackValue not "-1")',
+}
+"""What each funnel stage counts, in words (the HTML report lists them)."""
+
+NO_KEY: Final = "no key"
+"""Label of answered calls in which no key was pressed (``feedback_value`` "-1" or missing)."""
+
+KEY_ORDER: Final = "1234567890*#"
+"""Keypad order, the order in which pressed keys are listed."""
+
+KEY_COLORS: Final[dict[str, str]] = {
+    # Paul Tol's "muted" and "light" qualitative colours, minus those outcomes use.
+    "1": "#CC6677",  # rose
+    "2": "#88CCEE",  # cyan
+    "3": "#DDCC77",  # sand
+    "4": "#44AA99",  # teal
+    "5": "#AA4499",  # purple
+    "6": "#999933",  # olive
+    "7": "#117733",  # green
+    "8": "#77AADD",  # light blue
+    "9": "#EE8866",  # orange
+    "0": "#BBCC33",  # pear
+    "*": "#FFAABB",  # pink
+    "#": "#99DDFF",  # pale cyan
+    NO_KEY: "#BBBBBB",  # pale grey: the usual case, kept quiet
+}
+"""One fixed colour per key of :func:`itnivoice_nb.plots.plot_responses` (others: grey)."""
 
 SAVE_SUFFIXES: Final = (".png", ".svg", ".pdf", ".html")
 """File suffixes :func:`save_report` can write."""
@@ -217,6 +271,27 @@ def _answered_array(results: pd.DataFrame) -> np.ndarray:
     return np.where(known, _bool_array(answered, n), by_sip)
 
 
+def _feedback_keys(results: pd.DataFrame) -> pd.Series | None:
+    """The key pressed on each row's call as text ("1", "#"), NA for none ("-1", "", missing).
+
+    ``None`` when there is no ``feedback_value`` column. Numbers read back from a CSV
+    (``1.0``, ``-1``) are accepted.
+    """
+    column = _column(results, "feedback_value")
+    if column is None:
+        return None
+    text = column.astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
+    return text.mask(text.isin(["", "-1", "nan", "None", "<NA>"]))
+
+
+def _responded_array(results: pd.DataFrame) -> np.ndarray:
+    """True for answered calls in which a key was pressed (False without ``feedback_value``)."""
+    keys = _feedback_keys(results)
+    if keys is None:
+        return np.zeros(len(results), dtype=bool)
+    return _answered_array(results) & np.asarray(keys.notna())
+
+
 def _mask_text(value: object) -> str:
     """``str(value)`` with every run of 7+ digits masked but its last 4 (``•••••••3210``)."""
 
@@ -259,9 +334,11 @@ def summary(results: pd.DataFrame, by: Hashable | None = None) -> pd.DataFrame:
       ``<outcome>`` (count, int) followed by ``<outcome>_share`` (count / rows, 0-1 float; the
       shares of a row sum to 1, NaN for a group of no rows).
     - only when call records are present (see :func:`has_call_records`): ``answered`` (answered
-      calls), ``answered_share`` (answered / submitted), ``mean_call_duration_s`` (mean
-      ``call_duration`` of answered calls), ``total_call_duration_s`` and ``total_cost`` (sums
-      over every call record). ``attrs["currency"]`` names the currency when there is one.
+      calls), ``answered_share`` (answered / submitted), ``responded`` (answered calls in which a
+      key was pressed: ``feedback_value`` other than "-1"), ``responded_share`` (responded /
+      answered), ``mean_call_duration_s`` (mean ``call_duration`` of answered calls),
+      ``total_call_duration_s`` and ``total_cost`` (sums over every call record).
+      ``attrs["currency"]`` names the currency when there is one.
 
     For a long form use ``table[list(OUTCOMES)].stack()``. The input is not mutated.
 
@@ -340,12 +417,16 @@ def _record_summary(
             return np.where(seen > 0, total / seen, np.nan)
 
     answered_count = np.rint(sums(answered.astype(np.float64))).astype(np.int64)
+    responded_count = np.rint(sums(_responded_array(results).astype(np.float64))).astype(np.int64)
     submitted = counts[:, OUTCOMES.index(SUBMITTED)]
     with np.errstate(invalid="ignore", divide="ignore"):
         answered_share = np.where(submitted > 0, answered_count / submitted, np.nan)
+        responded_share = np.where(answered_count > 0, responded_count / answered_count, np.nan)
     return {
         "answered": answered_count,
         "answered_share": answered_share,
+        "responded": responded_count,
+        "responded_share": responded_share,
         "mean_call_duration_s": means(np.where(answered, duration, np.nan)),
         "total_call_duration_s": np.rint(sums(duration)).astype(np.int64),
         "total_cost": sums(cost),
@@ -392,7 +473,7 @@ def style_summary(summary_df: pd.DataFrame) -> Styler:
         )
     columns = set(summary_df.columns)
     shares = [c for c in summary_df.columns if str(c).endswith(SHARE_SUFFIX)]
-    counts = [c for c in ("rows", *OUTCOMES, "answered") if c in columns]
+    counts = [c for c in ("rows", *OUTCOMES, "answered", "responded") if c in columns]
     styler = summary_df.style
     formats: dict[Any, str | Callable[[object], str] | None] = {c: "{:,.0f}" for c in counts}
     formats.update({c: "{:.1%}" for c in shares})
@@ -406,7 +487,11 @@ def style_summary(summary_df: pd.DataFrame) -> Styler:
     styler = styler.format(formats, na_rep="–")
     styler = styler.format_index(_mask_text, axis="index")
 
-    colours = {**{o: OUTCOME_COLORS[o] for o in OUTCOMES}, "answered": OUTCOME_COLORS[SUBMITTED]}
+    colours = {
+        **{o: OUTCOME_COLORS[o] for o in OUTCOMES},
+        "answered": FUNNEL_COLORS["answered"],
+        "responded": FUNNEL_COLORS["responded"],
+    }
     for name, colour in colours.items():
         share = name + SHARE_SUFFIX
         if share in columns:
@@ -482,6 +567,14 @@ def _html_page(results: pd.DataFrame, by: Hashable | None, png: bytes) -> str:
         f"<b>{o}</b>: {html.escape(OUTCOME_MEANINGS[o])}</li>"
         for o in OUTCOMES
     )
+    stages = ""
+    if has_call_records(results):
+        items = "".join(
+            f'<li><span class="swatch" style="background:{FUNNEL_COLORS[stage]}"></span>'
+            f"<b>{stage}</b>: {html.escape(FUNNEL_MEANINGS[stage])}</li>"
+            for stage in FUNNEL_STAGES
+        )
+        stages = f'<h2>What the funnel stages mean</h2>\n<ul class="legend">{items}</ul>'
     image = base64.b64encode(png).decode("ascii")
     esc = html.escape
     return f"""<!DOCTYPE html>
@@ -506,6 +599,7 @@ img {{ max-width: 100%; height: auto; }}
 {table}
 <h2>What the outcomes mean</h2>
 <ul class="legend">{meanings}</ul>
+{stages}
 <h2>Charts</h2>
 <img alt="Charts of the campaign's outcomes" src="data:image/png;base64,{image}">
 </body>

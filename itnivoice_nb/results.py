@@ -37,7 +37,6 @@ from ._vendor import STATUS_MESSAGES, STATUS_OK, TERMINATION_ACCEPTED
 from .client import GroupAnswer, parse_group_answer
 from .errors import BadResponseError
 from .outcomes import (
-    ALREADY_CALLED,
     DUPLICATE,
     FAILED,
     INVALID,
@@ -348,14 +347,15 @@ def build_results(
     *,
     not_sent_reason: str = "not sent: the send stopped before this batch",
     answered: Mapping[int, Answered] | None = None,
-    already_called: Mapping[str, str] | None = None,
+    skipped: Mapping[str, tuple[str, str]] | None = None,
 ) -> pd.DataFrame:
     """Join the journal's batches onto the prepared rows; see the module docstring.
 
     Each row to send (valid, not a duplicate) is matched to its batch by its number. A number in
-    no batch is ``already_called`` when ``already_called`` (``{number: reason}``) names it, and
-    ``not_sent`` otherwise. ``answered``: the fields the sending workers parsed, by batch number
-    (see :class:`Answered`); batches not in it are read from their recorded text.
+    no batch gets the outcome and reason ``skipped`` (``{number: (outcome, reason)}``: e.g.
+    ``already_called``, ``deferred``, ``excluded``) gives it, and ``not_sent`` otherwise.
+    ``answered``: the fields the sending workers parsed, by batch number (see
+    :class:`Answered`); batches not in it are read from their recorded text.
     """
     kept = answered or {}
     valid = prepared["valid"].to_numpy(dtype=bool)
@@ -428,11 +428,12 @@ def build_results(
         reason[hit] = details[position[found]]
         absent = send_rows[~found]
         reason[absent] = not_sent_reason
-        if already_called and len(absent):
-            why_called = [already_called.get(n) for n in row_numbers[~found].tolist()]
-            called = np.array([w is not None for w in why_called], dtype=bool)
-            codes[absent[called]] = _OUTCOME_CODE[ALREADY_CALLED]
-            reason[absent[called]] = np.asarray(why_called, dtype=object)[called]
+        if skipped and len(absent):
+            marks = [skipped.get(n) for n in row_numbers[~found].tolist()]
+            known = np.array([m is not None for m in marks], dtype=bool)
+            rows = absent[known]
+            codes[rows] = [_OUTCOME_CODE[m[0]] for m in marks if m is not None]
+            reason[rows] = np.asarray([m[1] for m in marks if m is not None], dtype=object)
     out["outcome"] = pd.Categorical.from_codes(codes, dtype=OUTCOME_DTYPE)
     out["outcome_reason"] = pd.Series(reason, index=index, dtype=_STR_DTYPE)
 

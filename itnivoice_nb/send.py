@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -41,7 +42,7 @@ from .message import VoiceMessage
 
 def send(
     df: pd.DataFrame,
-    message: VoiceMessage,
+    message: VoiceMessage | Mapping[Any, VoiceMessage],
     *,
     column: Any = "phone",
     client: VoiceClient | None = None,
@@ -60,6 +61,15 @@ def send(
     check_balance: bool = False,
     retry: RetryPolicy | None = None,
     cancel: threading.Event | None = None,
+    by: Any = None,
+    call_window: tuple[str, str] | None = None,
+    call_days: str | None = None,
+    at: datetime | None = None,
+    default_timezone: str | None = None,
+    exclude: Any = None,
+    exclude_blacklisted: bool = True,
+    rates: Mapping[str, float] | None = None,
+    max_cost: float | None = None,
 ) -> pd.DataFrame:
     """Send ``message`` to the numbers in ``df[column]`` and return one result row per input row.
 
@@ -76,7 +86,7 @@ def send(
         ...         dry_run=True, journal=None)["outcome"].tolist()
         ['not_sent']
     """
-    if dry_run and client is None:
+    if dry_run and client is None and isinstance(message, VoiceMessage):
         try:
             client = VoiceClient()
         except ConfigurationError:
@@ -100,6 +110,15 @@ def send(
         repeat_after=repeat_after,
         batch_size=batch_size,
         journal=journal,
+        by=by,
+        call_window=call_window,
+        call_days=call_days,
+        at=at,
+        default_timezone=default_timezone,
+        exclude=exclude,
+        exclude_blacklisted=exclude_blacklisted,
+        rates=rates,
+        max_cost=max_cost,
     )
     if dry_run:
         return the_plan.preview()

@@ -1,6 +1,7 @@
 """Synthetic results DataFrames shaped like what ``iv.send`` (and ``iv.call_outcomes``) return.
 
 Vectorised: a million rows take a few seconds. From about 3,000 rows on, every outcome occurs;
+answered calls press key 1, 2 or 3 (``feedback_value``) 30 % of the time, other records say "-1";
 numbers come from India (+91), Indonesia (+62), the Philippines (+63), Brazil (+55), Nigeria
 (+234), the US/Canada (+1) and the UK (+44).
 
@@ -25,6 +26,7 @@ from itnivoice_nb.outcomes import (
     INVALID,
     NOT_SENT,
     OUTCOME_DTYPE,
+    OUTCOMES,
     PREPARE_COLUMNS,
     RECORD_COLUMNS,
     REJECTED,
@@ -50,10 +52,15 @@ FAILED_STATUS = {"-10": "-10 the balance is insufficient", "-22": "-22 parameter
 UNKNOWN_REASON = "read timeout after sending: may have been charged"
 NOT_SENT_REASON = "the send stopped before this batch"
 ALREADY_CALLED_REASON = "called 2026-11-20 10:00 UTC in campaign 'spring'"
+DEFERRED_REASON = "outside the calling hours 09:00-20:00 Asia/Kolkata"
+EXCLUDED_REASON = "on the suppression list 'opt-outs'"
 SIP = {"486": "Busy Here", "480": "Temporarily Unavailable", "404": "Not Found", "603": "Decline"}
 MAX_DURATION = 50
 LOOP_COUNT = 2
 RATE_PER_MINUTE = 0.03
+PRESS_SHARE = 0.3  # of answered calls: a key pressed (feedback_value), else "-1"
+KEYS = "123"
+KEY_WEIGHTS = (0.6, 0.3, 0.1)
 START = pd.Timestamp("2024-05-01 09:00:00", tz="UTC")
 
 
@@ -120,6 +127,15 @@ def make_results(n: int, seed: int = 0, with_records: bool = False) -> pd.DataFr
     # every other one of those: numbers the ledger says another campaign called before
     outcome[stopped[::2]] = ALREADY_CALLED
     reason[stopped[::2]] = ALREADY_CALLED_REASON
+    # and, where those outcomes exist, some deferred (calling hours) or excluded (suppression
+    # list): chosen by position, no random draw, so every other value stays the same
+    for name, why, rows in (
+        ("deferred", DEFERRED_REASON, stopped[1::6]),
+        ("excluded", EXCLUDED_REASON, stopped[3::6]),
+    ):
+        if name in OUTCOMES:
+            outcome[rows] = name
+            reason[rows] = why
 
     batch = _missing(n, "Int64")
     batch_of_sent = np.arange(len(sent)) // 200
@@ -180,7 +196,7 @@ def make_results(n: int, seed: int = 0, with_records: bool = False) -> pd.DataFr
     )
     assert list(frame.columns[2:]) == [*PREPARE_COLUMNS, *SEND_COLUMNS]
     if with_records:
-        frame = _add_records(frame, rng, submitted, sent_at)
+        frame = _add_records(frame, rng, submitted, sent_at, seed)
     frame.attrs = {
         "message": {"max_duration": MAX_DURATION, "loop_count": LOOP_COUNT},
         "campaign": "3f9a1c2b4d5e6f7a8b9c0d1e",
@@ -190,7 +206,11 @@ def make_results(n: int, seed: int = 0, with_records: bool = False) -> pd.DataFr
 
 
 def _add_records(
-    frame: pd.DataFrame, rng: np.random.Generator, submitted: np.ndarray, sent_at: pd.Series
+    frame: pd.DataFrame,
+    rng: np.random.Generator,
+    submitted: np.ndarray,
+    sent_at: pd.Series,
+    seed: int,
 ) -> pd.DataFrame:
     n = len(frame)
     m = len(submitted)
@@ -232,6 +252,13 @@ def _add_records(
     hangup = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
     hangup.iloc[rows] = pd.DatetimeIndex(base) + pd.to_timedelta(8 + duration, unit="s")
 
+    # Key presses come from a generator of their own, so that every draw above stays the same.
+    keys_rng = np.random.default_rng([seed, 0xFEED])
+    pressed = picked & (keys_rng.random(k) < PRESS_SHARE)
+    keys = keys_rng.choice(np.array(list(KEYS), dtype=object), size=k, p=KEY_WEIGHTS)
+    feedback_value = np.full(n, None, dtype=object)
+    feedback_value[rows] = np.where(pressed, keys, "-1")
+
     def text_at(value: str) -> pd.Series:
         out = np.full(n, None, dtype=object)
         out[rows] = value
@@ -252,7 +279,7 @@ def _add_records(
             "rate": rate,
             "base_cost": cost.copy(),
             "bill_period": text_at("6/6"),
-            "feedback_value": text_at(""),
+            "feedback_value": _text(feedback_value),
             "currency": text_at("USD"),
         },
         index=frame.index,

@@ -102,7 +102,7 @@ def test_send_dry_run_needs_no_credentials(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["send", "x.csv"], "required: --app-id, --file-id"),
+        (["send", "x.csv"], "required: --app-id"),
         (["send", "missing.csv", "--app-id", "a", "--file-id", "f"], "not found"),
         (["send", "README.md", "--app-id", "a", "--file-id", "f"], "unknown file type"),
         (["send", "x.csv", "--app-id", "a", "--file-id", "f", "--loop-count", "x"], "invalid int"),

@@ -25,7 +25,9 @@ from itnivoice_nb.plots import (
     plot_cost,
     plot_durations,
     plot_failure_reasons,
+    plot_funnel,
     plot_outcomes,
+    plot_responses,
     plot_timeline,
     report,
 )
@@ -38,8 +40,10 @@ ALL_CHARTS = (
     plot_call_results,
     plot_durations,
     plot_cost,
+    plot_funnel,
+    plot_responses,
 )
-RECORD_CHARTS = (plot_call_results, plot_durations, plot_cost)
+RECORD_CHARTS = (plot_call_results, plot_durations, plot_cost, plot_responses)
 
 
 @pytest.fixture(scope="module")
@@ -415,6 +419,8 @@ def test_no_failures_is_said_in_words() -> None:
         (plot_call_results, "outcome"),
         (plot_durations, "outcome"),
         (plot_cost, "outcome"),
+        (plot_funnel, "outcome"),
+        (plot_responses, "outcome"),
     ],
 )
 def test_a_missing_column_is_a_clear_error(chart, column: str, records: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
@@ -448,14 +454,18 @@ def test_outcome_as_plain_strings_is_accepted(records: pd.DataFrame) -> None:
 # --------------------------------------------------------------------------- whole figure
 
 
-def test_report_with_records_has_six_charts_and_one_outcome_legend(records: pd.DataFrame) -> None:
+def test_report_with_records_has_eight_charts_and_one_outcome_legend(
+    records: pd.DataFrame,
+) -> None:
     fig = report(records, by="segment")
     assert isinstance(fig, Figure)
     titles = [ax.get_title() for ax in fig.axes]
-    assert len(titles) == 6
+    assert len(titles) == 8
     assert titles[0].startswith("Outcome per segment")
     assert titles[4].startswith("Result of the calls")
     assert titles[5].startswith("Call duration")
+    assert titles[6].startswith("Campaign funnel (n=3,000 rows)")
+    assert titles[7].startswith("Keys pressed on answered calls")
     assert [ax.get_legend() is None for ax in fig.axes[:4]] == [True] * 4
     assert [t.get_text() for t in fig.legends[0].get_texts()] == list(OUTCOMES)
     assert "synthetic spring promo" in fig.get_suptitle()

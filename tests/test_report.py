@@ -41,6 +41,11 @@ def frame(outcomes: list[str], **columns: list[object]) -> pd.DataFrame:
     return pd.DataFrame({"outcome": pd.Series(outcomes, dtype=OUTCOME_DTYPE), **columns})
 
 
+def plain_of(results: pd.DataFrame) -> pd.DataFrame:
+    """``results`` without its call-record columns."""
+    return results.drop(columns=[c for c in RECORD_COLUMNS if c in results.columns])
+
+
 # --------------------------------------------------------------------------- summary
 
 
@@ -99,12 +104,21 @@ def test_summary_by_a_categorical_keeps_category_order() -> None:
 
 def test_summary_with_call_records(records: pd.DataFrame) -> None:
     table = summary(records, by="segment")
-    assert list(table.columns[-5:]) == list(RECORD_SUMMARY_COLUMNS)
+    assert list(table.columns[-len(RECORD_SUMMARY_COLUMNS) :]) == list(RECORD_SUMMARY_COLUMNS)
+    assert list(table.columns[: -len(RECORD_SUMMARY_COLUMNS)]) == list(summary(plain_of(records)))
     total = table.loc[TOTAL_ROW]
     answered = records["answered"].eq(True)
     submitted = (records["outcome"] == "submitted").sum()
     assert total["answered"] == answered.sum()
     assert total["answered_share"] == pytest.approx(answered.sum() / submitted)
+    responded = answered & records["feedback_value"].notna() & (records["feedback_value"] != "-1")
+    assert 0 < total["responded"] == responded.sum() < total["answered"]
+    assert total["responded_share"] == pytest.approx(responded.sum() / answered.sum())
+    vip_answered = answered & (records["segment"] == "vip")
+    assert table.loc["vip", "responded"] == (responded & vip_answered).sum()
+    assert table.loc["vip", "responded_share"] == pytest.approx(
+        (responded & vip_answered).sum() / vip_answered.sum()
+    )
     assert total["total_cost"] == pytest.approx(records["cost"].sum())
     assert total["total_call_duration_s"] == records["call_duration"].sum()
     mean = records.loc[answered, "call_duration"].mean()

@@ -142,7 +142,12 @@ def test_rerun_sends_nothing_and_says_so(
         assert sb.max_charges() == 1
         # only the numbers the API refused (never called) are tried again
         retried = sent_numbers(sb)[len(first[first["outcome"].isin(["submitted", "rejected"])]):]
-        assert sorted(retried) == sorted(first.loc[first["outcome"] == "rejected", "number"])
+        rejected = first[first["outcome"] == "rejected"]
+        blacklisted = rejected["termination_reason"].str.contains("blacklist")
+        assert blacklisted.any() and not blacklisted.all()
+        assert sorted(retried) == sorted(rejected.loc[~blacklisted, "number"])
+        # numbers refused as blacklisted are excluded from then on
+        assert (labelled.loc[rejected.index[blacklisted], "outcome"] == "excluded").all()
         assert (labelled.loc[first["outcome"] == "submitted", "outcome"]
                 == "already_called").all()
         n = len(sb.requests)

@@ -260,7 +260,7 @@ def test_check_makes_a_plan_counts_the_rows_and_lists_the_skipped_ones_masked(
     form.check_button.click()
     assert form.counts == {
         "rows": 454, "valid": 450, "to_call": 450, "invalid": 3, "duplicate": 1,
-        "already_called": 0, "done": 0, "requests": 3,
+        "already_called": 0, "deferred": 0, "excluded": 0, "done": 0, "requests": 3,
     }, form.check_output.value
     assert isinstance(form.plan, iv.SendPlan)
     assert (form.plan.to_call, form.plan.requests) == (450, 3)

@@ -88,7 +88,7 @@ def confirmation_lines(plan: SendPlan, account: str, *, allow_repeat: bool = Fal
     """
     number = "number" if plan.to_call == 1 else "numbers"
     lines = [
-        f"Call {plan.to_call:,} {number} with fileId {plan.message.file_id} on {account}, "
+        f"Call {plan.to_call:,} {number} with fileId {plan.audio} on {account}, "
         f"in {plural(plan.requests, 'request')}?",
         _count_words(plan) + ".",
     ]

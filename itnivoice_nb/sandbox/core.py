@@ -12,14 +12,14 @@ import base64
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .checks import Refusal, parse_upload
 from .endpoints import ENDPOINT_NAMES, ENDPOINTS
 from .faults import Fault, FaultBook
-from .records import call_record
+from .records import DEFAULT_KEYS, DEFAULT_PRESS_SHARE, Money, call_record
 from .server import SandboxServer
 from .state import RequestRecord, SandboxState, UploadedFile
 
@@ -42,8 +42,29 @@ class Sandbox:
         timestamp_window: a Timestamp further than this from the clock gets status "-16".
         record_delay: seconds after submission during which a call record is "in progress".
         check_file_ids: refuse (``-22``) a ``sendGroup`` whose fileId was not uploaded here.
+        press_share: share of *answered* calls whose record has a key pressed in
+            ``feedbackValue`` (default 0.15); every other record, and every unanswered call,
+            says ``"-1"``. Which calls press, and which key, is fixed by the seed and voiceId.
+        keys: the keys those callees press, each as likely (default ``"123456789"``; any of
+            ``0-9 * #``, each once), e.g. ``keys="12"`` for a "press 1 or 2" message.
+        rates: USD per minute by calling-code prefix, e.g. ``{"91": 0.02, "1": 0.015}``; a
+            record's ``rate`` is that of the longest prefix its number starts with, and its
+            ``cost`` is ``rate * chargedDuration / 60`` (4 decimals, half up). Rates have at
+            most 4 decimals. ``None`` (default): the built-in tariffs
+            (:data:`~itnivoice_nb.sandbox.records.TARIFFS`: 0.0300 for +91, 0.0150 for +1...).
+        default_rate: USD per minute of numbers no ``rates`` prefix matches; ``None``
+            (default): their built-in tariff's rate.
+        bill_period: ``"first+step"`` seconds billed for every call (e.g. ``"60+60"``: whole
+            minutes); ``None`` (default): each country's own (``"20+20"`` for +91, ``"60+60"``
+            for +1...). ``chargedDuration`` follows from it.
 
     Use it as a context manager, or call :meth:`start` and :meth:`stop`.
+
+    Example:
+        >>> sb = Sandbox(seed=3, rates={"91": 0.02, "1": "0.015"}, bill_period="60+60",
+        ...              press_share=0.4, keys="12")
+        >>> sb.rates, sb.press_share, sb.keys
+        ({'91': 0.02, '1': 0.015}, 0.4, '12')
     """
 
     def __init__(
@@ -62,6 +83,11 @@ class Sandbox:
         timestamp_window: float = 60,
         record_delay: float = 0.0,
         check_file_ids: bool = False,
+        press_share: float = DEFAULT_PRESS_SHARE,
+        keys: str = DEFAULT_KEYS,
+        rates: Mapping[str, Money] | None = None,
+        default_rate: Money | None = None,
+        bill_period: str | None = None,
     ) -> None:
         self._state = SandboxState(
             api_key=api_key,
@@ -75,6 +101,11 @@ class Sandbox:
             timestamp_window=timestamp_window,
             record_delay=record_delay,
             check_file_ids=check_file_ids,
+            press_share=press_share,
+            keys=keys,
+            rates=rates,
+            default_rate=default_rate,
+            bill_period=bill_period,
         )
         self._faults = FaultBook(seed, ENDPOINT_NAMES)
         self._address = (host, port)
@@ -167,6 +198,34 @@ class Sandbox:
         return VoiceClient(
             api_key=self.api_key, api_secret=self.api_secret, base_url=self.base_url, **kwargs
         )
+
+    # --- how calls are simulated (fixed when the sandbox is built) ---------------------------
+
+    @property
+    def press_share(self) -> float:
+        """Share of answered calls that press a key."""
+        return self._state.model.press_share
+
+    @property
+    def keys(self) -> str:
+        """The keys callees press (``feedbackValue``)."""
+        return self._state.model.keys
+
+    @property
+    def rates(self) -> dict[str, float]:
+        """USD per minute by calling-code prefix (empty: the built-in tariffs)."""
+        return {code: float(rate) for code, rate in self._state.model.rates.items()}
+
+    @property
+    def default_rate(self) -> float | None:
+        """USD per minute where no ``rates`` prefix matches (``None``: built-in tariffs)."""
+        rate = self._state.model.default_rate
+        return None if rate is None else float(rate)
+
+    @property
+    def bill_period(self) -> str | None:
+        """The bill period of every call (``None``: each country's own)."""
+        return self._state.model.bill_period
 
     # --- settings that may change while running --------------------------------------------
 

@@ -20,12 +20,19 @@ The rules, chosen to look like the vendor's records:
   ``chargedDuration = 0`` if unanswered, ``a`` if ``callDuration <= a``, else
   ``a + ceil((callDuration - a) / b) * b``. ``rate`` is USD **per minute**, and
   ``cost = rate * chargedDuration / 60`` rounded half-up to 4 decimals; ``baseCost == cost``
-  (the sandbox account is quoted in USD). Tariffs depend on the callee's country code.
+  (the sandbox account is quoted in USD). Tariffs depend on the callee's country code: the
+  built-in :data:`TARIFFS`, or the rates a :class:`CallModel` is given (``Sandbox(rates=...)``),
+  the longest matching prefix winning.
+- key presses: a share ``press_share`` of *answered* calls has ``feedbackValue`` set to one of
+  ``keys`` (by default 15 % press one of 1-9); every other record says ``"-1"`` (no key).
 - in progress: until ``submit time + record_delay`` the record has only ``submitTime``; every
   other time is ``""``, durations 0, ``terminationCode`` ``""`` and ``terminationReason``
   ``"in progress"`` (the marker a client tests for "not final yet").
 
 Example:
+    >>> model = CallModel(rates={"91": "0.02"}, default_rate=0.01)
+    >>> [(t.area, t.bill_period, str(t.rate)) for t in map(model.tariff, ["91856", "4420"])]
+    [('IN', '20+20', '0.0200'), ('GB', '1+1', '0.0100')]
     >>> charged_seconds(25, "20+20"), charged_seconds(0, "20+20"), charged_seconds(61, "60+60")
     (40, 0, 120)
     >>> str(airtime_cost(Decimal("0.0300"), 40))
@@ -37,9 +44,11 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Final
 
 VENDOR_TZ: Final = timezone(timedelta(hours=8))
@@ -52,6 +61,17 @@ _FOUR_PLACES: Final = Decimal("0.0001")
 _AUDIO_MIN_S: Final = 8
 _AUDIO_SPAN_S: Final = 33  # audio lasts 8..40 s
 _UNCAPPED_MAX_S: Final = 120
+_BILL_PERIOD_RE: Final = re.compile(r"([1-9][0-9]{0,3})\+([1-9][0-9]{0,3})")
+_PREFIX_RE: Final = re.compile(r"[0-9]{1,15}")
+
+KEYS: Final = "0123456789*#"
+"""The keys a callee can press on a phone keypad (each one ``feedbackValue``)."""
+
+DEFAULT_KEYS: Final = "123456789"
+DEFAULT_PRESS_SHARE: Final = 0.15
+
+Money = float | int | str | Decimal
+"""A rate as given: ``0.02``, ``"0.0200"`` or ``Decimal("0.02")`` (dollars per minute)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +140,131 @@ def tariff_for(number: str) -> Tariff:
     return best
 
 
+def _rate(value: object, name: str) -> Decimal:
+    """A per-minute rate as a Decimal: finite, >= 0, at most 4 decimal places (as quoted)."""
+    if isinstance(value, bool) or not isinstance(value, float | int | str | Decimal):
+        raise TypeError(f"{name} must be a number of dollars per minute, not {value!r}")
+    try:
+        rate = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"{name} {value!r} is not a number of dollars per minute") from None
+    if not rate.is_finite() or rate < 0:
+        raise ValueError(f"{name} must be a finite rate >= 0, not {value!r}")
+    if rate != rate.quantize(_FOUR_PLACES):
+        raise ValueError(f"{name} {value!r} has more than 4 decimal places (rates are quoted so)")
+    return rate.quantize(_FOUR_PLACES)
+
+
+def _prefix(value: object) -> str:
+    """A calling-code prefix: ``"91"``, ``91`` and ``"+91"`` are the same; 1-15 digits."""
+    text = str(value).strip().removeprefix("+") if isinstance(value, str | int) else ""
+    if isinstance(value, bool) or _PREFIX_RE.fullmatch(text) is None:
+        raise ValueError(f"rates: {value!r} is not a calling-code prefix (1-15 digits, e.g. '91')")
+    return text
+
+
+class CallModel:
+    """How the sandbox simulates calls: answers, key presses, rates and bill periods.
+
+    ``rates`` maps calling-code prefixes to USD per minute; a number takes the rate of the
+    longest prefix it starts with, else ``default_rate``, else its built-in tariff's rate.
+    ``bill_period`` (``"first+step"`` seconds) replaces every tariff's own when given. The
+    area (``code``) always comes from the built-in tariffs. ``press_share`` of answered calls
+    press one of ``keys`` (each as likely). Read-only once built (batches share it).
+    """
+
+    __slots__ = (
+        "_lengths", "answer_share", "bill_period", "default_rate", "keys", "press_share", "rates",
+    )  # fmt: skip
+
+    answer_share: float
+    press_share: float
+    keys: str
+    rates: dict[str, Decimal]
+    default_rate: Decimal | None
+    bill_period: str | None
+    _lengths: tuple[int, ...]
+
+    def __init__(
+        self,
+        *,
+        answer_share: float = 0.7,
+        press_share: float = DEFAULT_PRESS_SHARE,
+        keys: str = DEFAULT_KEYS,
+        rates: Mapping[str, Money] | None = None,
+        default_rate: Money | None = None,
+        bill_period: str | None = None,
+    ) -> None:
+        for name, share in (("answer_share", answer_share), ("press_share", press_share)):
+            if isinstance(share, bool) or not isinstance(share, int | float):
+                raise TypeError(f"{name} must be a number between 0 and 1, not {share!r}")
+            if not 0.0 <= share <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, not {share!r}")
+        if not isinstance(keys, str) or not keys:
+            raise ValueError(f"keys must be a non-empty string of keypad keys, not {keys!r}")
+        if any(key not in KEYS for key in keys) or len(set(keys)) != len(keys):
+            raise ValueError(f"keys {keys!r}: each key at most once, from {KEYS!r}")
+        if rates is not None and not isinstance(rates, Mapping):
+            raise TypeError(
+                "rates must map calling codes to dollars per minute, e.g. {'91': 0.02}, "
+                f"not {type(rates).__name__}"
+            )
+        table: dict[str, Decimal] = {}
+        for prefix, rate in (rates or {}).items():
+            code = _prefix(prefix)
+            if code in table:
+                raise ValueError(f"rates: the calling code {code!r} is given twice")
+            table[code] = _rate(rate, f"rates[{prefix!r}]")
+        if bill_period is not None:
+            match = _BILL_PERIOD_RE.fullmatch(str(bill_period).strip())
+            if match is None:
+                raise ValueError(
+                    f"bill_period {bill_period!r} is not 'first+step' seconds, e.g. '60+60'"
+                )
+            bill_period = f"{match.group(1)}+{match.group(2)}"
+        self.answer_share = float(answer_share)
+        self.press_share = float(press_share)
+        self.keys = keys
+        self.rates = table
+        self.default_rate = None if default_rate is None else _rate(default_rate, "default_rate")
+        self.bill_period = bill_period
+        self._lengths = tuple(sorted({len(p) for p in table}, reverse=True))
+
+    def __repr__(self) -> str:
+        rates = {code: str(rate) for code, rate in self.rates.items()}
+        default = None if self.default_rate is None else str(self.default_rate)
+        return (
+            f"CallModel(answer_share={self.answer_share}, press_share={self.press_share}, "
+            f"keys={self.keys!r}, rates={rates}, default_rate={default!r}, "
+            f"bill_period={self.bill_period!r})"
+        )
+
+    def tariff(self, number: str) -> Tariff:
+        """The tariff a call to ``number`` is billed at (see the class docstring)."""
+        base = tariff_for(number)
+        rate = None
+        for length in self._lengths:
+            rate = self.rates.get(number[:length])
+            if rate is not None:
+                break
+        if rate is None:
+            rate = self.default_rate
+        if rate is None and self.bill_period is None:
+            return base
+        return Tariff(
+            base.prefix,
+            base.area,
+            self.bill_period or base.bill_period,
+            base.rate if rate is None else rate,
+        )
+
+    def key_pressed(self, draw: float, which: float) -> str:
+        """``feedbackValue`` of an answered call from two uniform draws: a key or ``"-1"``."""
+        if draw < self.press_share:
+            return self.keys[min(int(which * len(self.keys)), len(self.keys) - 1)]
+        return "-1"
+
+
 def charged_seconds(duration: int, bill_period: str) -> int:
     """Round ``duration`` up to the bill period ``"first+step"`` (0 stays 0)."""
     if duration <= 0:
@@ -155,7 +300,7 @@ class Batch:
     loop_count: int
     called_info: str
     submitted: float
-    answer_share: float
+    model: CallModel
 
     @property
     def calls(self) -> int:
@@ -189,7 +334,8 @@ def call_record(
 ) -> dict[str, Any]:
     """The call record of entry ``index`` (accepted) of ``batch``, as ``recordGroup`` answers it."""
     voice_id = batch.voice_id(index)
-    tariff = tariff_for(callee)
+    model = batch.model
+    tariff = model.tariff(callee)
     submit = int(batch.submitted)
     record: dict[str, Any] = {
         "voiceId": voice_id,
@@ -220,7 +366,7 @@ def call_record(
     call = submit + 1 + int(u[1] * 5)
     ringing = call + 1 + int(u[2] * 3)
     record["callTime"] = vendor_time(call)
-    if u[0] < batch.answer_share:
+    if u[0] < model.answer_share:
         answer = ringing + 3 + int(u[3] * 13)
         full = _audio_seconds(batch.file_id) * batch.loop_count
         heard = full if u[4] < 0.6 else 1 + int(u[5] * full)
@@ -237,7 +383,7 @@ def call_record(
             terminationReason="OK",
             cost=cost,
             baseCost=cost,
-            feedbackValue=str(1 + int(u[7] * 9)) if u[6] < 0.15 else "-1",
+            feedbackValue=model.key_pressed(u[6], u[7]),
         )
         return record
 

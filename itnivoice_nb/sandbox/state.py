@@ -24,13 +24,22 @@ import bisect
 import hashlib
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 
 from .checks import SendGroup
-from .records import VENDOR_TZ, Batch, voice_id_prefix
+from .records import (
+    DEFAULT_KEYS,
+    DEFAULT_PRESS_SHARE,
+    VENDOR_TZ,
+    Batch,
+    CallModel,
+    Money,
+    voice_id_prefix,
+)
 
 _UNITS: Final = 1_000_000
 
@@ -128,10 +137,22 @@ class SandboxState:
         timestamp_window: float = 60,
         record_delay: float = 0.0,
         check_file_ids: bool = False,
+        press_share: float = DEFAULT_PRESS_SHARE,
+        keys: str = DEFAULT_KEYS,
+        rates: Mapping[str, Money] | None = None,
+        default_rate: Money | None = None,
+        bill_period: str | None = None,
     ) -> None:
-        for name, share in (("reject_share", reject_share), ("answer_share", answer_share)):
-            if not 0.0 <= share <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1, not {share!r}")
+        if not 0.0 <= reject_share <= 1.0:
+            raise ValueError(f"reject_share must be between 0 and 1, not {reject_share!r}")
+        self.model = CallModel(
+            answer_share=answer_share,
+            press_share=press_share,
+            keys=keys,
+            rates=rates,
+            default_rate=default_rate,
+            bill_period=bill_period,
+        )
         self.lock = threading.Lock()
         self.api_key = api_key
         self.api_secret = api_secret
@@ -237,7 +258,7 @@ class SandboxState:
                 loop_count=send.loop_count,
                 called_info=send.called_info,
                 submitted=now,
-                answer_share=self.answer_share,
+                model=self.model,
             )
             ledger.batches.append(batch)
             ledger.firsts.append(batch.first)
