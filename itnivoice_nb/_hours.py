@@ -22,6 +22,21 @@ Example:
                       opens_utc  rows  cumulative
     0 2026-11-28 03:00:00+00:00     1           1
 
+The zones are libphonenumber's, exactly (the tests hold every region's example numbers, and
+numbers near them, to the per-row call). Three consequences to know:
+
+* a number libphonenumber does not consider valid has no zone ("Etc/Unknown"): it waits for
+  ``default_timezone``;
+* a number whose type is not geographic there (a mobile in most countries, a toll-free
+  number…) gets its country code's zones: one zone for +91 or +44, but all 16 of +7 for a
+  Russian mobile and all 42 of +1 for a Caribbean or Canadian-territory mobile, whose common
+  hours are short (09:00–20:00 in all 42: half an hour a day) or none;
+* libphonenumber still writes a few zones by old names (Asia/Calcutta); reasons and ``zone``
+  show the current ones (Asia/Kolkata), :func:`time_zones` gives libphonenumber's own.
+
+The next opening is searched up to :data:`HORIZON` (8 days) ahead, exactly (to the second,
+across DST changes: a window whose start falls in the spring gap opens when the clocks jump).
+
 The work per row is integer arithmetic and a few RE2 passes (pyarrow) per country code:
 libphonenumber's metadata decides, for all the numbers of a country code at once, whether each
 is valid and geographic (what ``time_zones_for_number`` asks), and its prefix map gives the
@@ -325,6 +340,16 @@ def _table() -> _Table:
     )
 
 
+@functools.cache
+def _key_lengths() -> dict[str, set[int]]:
+    """For each 1-3 digit head, the lengths of the prefix keys starting with it."""
+    out: dict[str, set[int]] = {}
+    for prefix in TIMEZONE_DATA:
+        for width in (1, 2, 3):
+            out.setdefault(prefix[:width], set()).add(len(prefix))
+    return out
+
+
 def _zone_id(found: Sequence[str]) -> int:
     table = _table()
     return table.ids.get(tuple(found), 0)
@@ -376,9 +401,7 @@ def _country(cc: int) -> _Country:
          if code[:k] in TIMEZONE_DATA),
         0,
     )
-    longer = sorted(
-        {len(k) for k in TIMEZONE_DATA if len(k) > len(code) and k.startswith(code)}, reverse=True
-    )
+    longer = sorted(_key_lengths().get(code, set()) - set(range(len(code) + 1)), reverse=True)
     names = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[cc]
     main = phonenumbers.region_code_for_country_code(cc)
     parse_md: Any = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(cc, main)
@@ -747,7 +770,7 @@ def _evaluate(names: tuple[str, ...], window: Window, at: datetime, default: boo
     local_now = [at.astimezone(z).replace(tzinfo=None) for z in zones]
     inside = [window.is_open(t) for t in local_now]
     if all(inside):
-        return _Outcome(True, None, at, names[0], at.astimezone(zones[0]).replace(tzinfo=None))
+        return _Outcome(True, None, at, None, None)
     nxt = _next_opening(zones, window, at)
     named = inside.index(False)
     if nxt is not None and not inside[nxt[1]]:

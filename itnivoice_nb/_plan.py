@@ -31,6 +31,7 @@ import os
 import re
 import time
 import warnings
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -945,22 +946,26 @@ def _part(
     skipped: dict[str, tuple[str, str]] = {}
     if resumed:
         skipped.update({n: (ALREADY_CALLED, why) for n, why in book.yielded(cid).items()})
-    rest: list[str] = []
-    for n in candidates:
-        listed = suppressed.get(n)
-        if listed is not None:
-            skipped[n] = (EXCLUDED, f"on the suppression list {listed}")
-        elif n in blacklisted:
-            skipped[n] = (EXCLUDED, blacklisted[n])
-        else:
-            rest.append(n)
+    rest = candidates
+    if suppressed or blacklisted:
+        rest = []
+        for n in candidates:
+            listed = suppressed.get(n)
+            if listed is not None:
+                skipped[n] = (EXCLUDED, f"on the suppression list {listed}")
+            elif n in blacklisted:
+                skipped[n] = (EXCLUDED, blacklisted[n])
+            else:
+                rest.append(n)
     if rest and not allow_repeat:
         since = None if delta is None else time.time() - delta.total_seconds()
-        check = [n for n in rest if n not in allow_for]
+        check = [n for n in rest if n not in allow_for] if allow_for else rest
         held = book.held(account, check, own=cid if resumed else None, since=since)
         if held:
-            skipped.update({n: (ALREADY_CALLED, why) for n, why in held.items()})
-            rest = [n for n in rest if n not in held]
+            # one (outcome, reason) tuple per distinct reason, shared by its numbers
+            marks = {why: (ALREADY_CALLED, why) for why in set(held.values())}
+            skipped.update({n: marks[why] for n, why in held.items()})
+            rest = _without(rest, held)
     if window is not None and rest:
         from ._hours import check_window
 
@@ -973,6 +978,12 @@ def _part(
             rest = [n for k, n in enumerate(rest) if hours.open[k]]
     return Part(segment, message, account, cid, rows, tuple(numbers), tuple(rest), skipped,
                 resumed, done, allow_for)
+
+
+def _without(numbers: list[str], drop: Mapping[str, Any]) -> list[str]:
+    """``numbers`` minus the keys of ``drop``, in order (vectorised: a million at a time)."""
+    mask = pd.Index(j.int_column(numbers)).isin(j.int_column(list(drop)))
+    return np.asarray(numbers, dtype=object)[~mask].tolist()  # type: ignore[no-any-return]
 
 
 def _make_plan(
@@ -1015,14 +1026,15 @@ def _make_plan(
         counts["to_call"] += len(part.now)
         counts["done"] += part.done
         requests += -(-len(part.now) // batch_size)
-        for n, (outcome, why) in part.skipped.items():
-            counts[outcome] += 1
+        marks = Counter(part.skipped.values())
+        for (outcome, why), n in marks.items():
+            counts[outcome] += n
             if outcome == ALREADY_CALLED:
                 found = _CAMPAIGN.search(why)
                 who = found.group(0) if found else "another campaign"
-                by[who] = by.get(who, 0) + 1
-            elif outcome == DEFERRED:
-                deferred_numbers.append(n)
+                by[who] = by.get(who, 0) + n
+        if window is not None and counts[DEFERRED]:
+            deferred_numbers.extend(n for n, (o, _) in part.skipped.items() if o == DEFERRED)
         if rates:
             bound = cost_bound(part.now, rates, max_duration=part.message.max_duration)
             total_cost += bound.total

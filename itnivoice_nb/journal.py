@@ -281,7 +281,7 @@ def _ints(numbers: Sequence[str]) -> list[int]:
     return [int(n) for n in numbers]
 
 
-def _int_column(values: str | Sequence[str]) -> np.ndarray:
+def int_column(values: str | Sequence[str]) -> np.ndarray:
     """Digit strings (a list, or one comma-joined string) as an int64 array, in Arrow."""
     if isinstance(values, str):
         text = pc.split_pattern(pa.array([values]), ",").flatten()
@@ -633,11 +633,11 @@ class Journal:
         joined = db.execute(sql, params).fetchone()
         if not joined or joined[0] is None:
             return {}
-        held = _int_column(joined[0])
-        hit = np.flatnonzero(pd.Index(held).isin(_int_column(numbers)))
+        held = int_column(joined[0])
+        hit = np.flatnonzero(pd.Index(held).isin(int_column(numbers)))
         if not len(hit):
             return {}
-        camps, states, minutes = (_int_column(joined[k])[hit] for k in (1, 2, 3))
+        camps, states, minutes = (int_column(joined[k])[hit] for k in (1, 2, 3))
         names: dict[int, str] = {}
         for no, label, cid in db.execute(
             "SELECT campaign_no, label, campaign_id FROM campaigns WHERE campaign_no IN "

@@ -16,6 +16,7 @@ import pytest
 from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from results_factory import figure_texts, make_results
 
 import itnivoice_nb as iv
@@ -44,7 +45,7 @@ def frame(outcomes: list[str], **columns: object) -> pd.DataFrame:
 
 
 def widths(ax: Axes) -> list[float]:
-    return [float(p.get_width()) for p in ax.patches]
+    return [float(p.get_width()) for p in ax.patches if isinstance(p, Rectangle)]
 
 
 def ticks(ax: Axes) -> list[str]:
@@ -186,7 +187,8 @@ def test_funnel_by_merges_small_groups_and_masks_numbers(records: pd.DataFrame) 
 
 
 def test_funnel_without_call_records_stops_at_submitted(plain: pd.DataFrame) -> None:
-    for results in (plain, plain.assign(**{name: pd.NA for name in RECORD_COLUMNS})):
+    missing: dict[str, object] = {name: pd.NA for name in RECORD_COLUMNS}
+    for results in (plain, plain.assign(**missing)):  # type: ignore[arg-type]
         ax = plot_funnel(results)
         assert ticks(ax) == ["rows", "sendable", "submitted"]
         assert widths(ax)[2] == (plain["outcome"] == "submitted").sum()
@@ -219,7 +221,7 @@ def test_funnel_draws_on_the_given_axes(records: pd.DataFrame) -> None:
     assert plot_funnel(records, ax=axes[1]) is axes[1]
     assert plot_responses(records, by="segment", ax=axes[0]) is axes[0]
     with pytest.raises(TypeError):
-        plot_funnel(records, "segment")  # type: ignore[misc]
+        plot_funnel(records, "segment")  # type: ignore[call-arg]
 
 
 def test_charts_do_not_mutate_the_input(records: pd.DataFrame) -> None:
@@ -414,7 +416,7 @@ def test_sandbox_settings_are_checked() -> None:
         ({"bill_period": "60"}, "bill_period"),
     ):
         with pytest.raises(ValueError, match=match):
-            Sandbox(**kwargs)  # type: ignore[arg-type]
+            Sandbox(**kwargs)
     with pytest.raises(TypeError, match="rates"):
         Sandbox(rates=[("91", 0.1)])  # type: ignore[arg-type]
 
@@ -444,7 +446,7 @@ def _sent(sb: Sandbox) -> pd.DataFrame:
 
 
 def test_sandbox_rates_per_calling_code_end_to_end() -> None:
-    rates = {"91": 0.02, "1": "0.015", "1876": 0.09}
+    rates: dict[str, float | str] = {"91": 0.02, "1": "0.015", "1876": 0.09}
     with Sandbox(seed=2, reject_share=0, answer_share=1.0, rates=rates, default_rate=0.05) as sb:
         assert sb.rates == {"91": 0.02, "1": 0.015, "1876": 0.09}
         assert sb.default_rate == 0.05 and sb.bill_period is None
