@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test lint unit notebook form bench bench-quick clean
+.PHONY: demo test lint unit notebook form bench bench-quick notebooks-clean clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,7 @@ demo: $(VENV)/.runtime  ## send the bundled sample list to a local sandbox
 	$(BIN)/python -m itnivoice_nb demo
 
 lint: $(VENV)/.test
-	$(BIN)/ruff check itnivoice_nb tests benchmarks notebooks
-	$(BIN)/python notebooks/build_notebooks.py --check
+	$(BIN)/ruff check itnivoice_nb tests benchmarks conftest.py
 	$(BIN)/mypy
 
 unit: $(VENV)/.test
@@ -46,6 +45,9 @@ notebook: $(VENV)/.test  ## open the example notebooks in JupyterLab (sandbox: n
 
 form: $(VENV)/.test  ## the send form as a small web app (Voila), on 127.0.0.1
 	$(BIN)/voila notebooks/02_send_form.ipynb --Voila.ip=127.0.0.1
+
+notebooks-clean: $(VENV)/.test  ## strip outputs from the notebooks before committing them
+	$(BIN)/jupyter nbconvert --clear-output --inplace notebooks/*.ipynb
 
 clean:
 	rm -rf $(VENV) demo_output .pytest_cache .mypy_cache .ruff_cache

@@ -877,7 +877,7 @@ def plan(
         client=client, base=base, label=label, prepared=prepared, parts=parts,
         batch_size=batch_size, allow_repeat=bool(allow_repeat), delta=delta, journal=keep,
         column=column, rates=known_rates, max_cost=max_cost, window=window, when=when,
-        lists=lists,
+        lists=lists, default_timezone=default_timezone,
     )
 
 
@@ -1004,6 +1004,7 @@ def _make_plan(
     window: Window | None,
     when: datetime | None,
     lists: Suppression,
+    default_timezone: str | None,
 ) -> SendPlan:
     valid = prepared["valid"].to_numpy(dtype=bool)
     duplicate = prepared["duplicate"].to_numpy(dtype=bool)
@@ -1046,7 +1047,7 @@ def _make_plan(
 
         planned_at = when or datetime.now(UTC)
         planned = schedule(
-            check_window(deferred_numbers, window, planned_at, None), deferred_numbers
+            check_window(deferred_numbers, window, planned_at, default_timezone), deferred_numbers
         )
     first = parts[0] if parts else None
     return SendPlan(
@@ -1161,14 +1162,15 @@ def _campaign(
     old = delta is not None and info["created_at"] < time.time() - delta.total_seconds()
     if finished and (allow_repeat or old):
         return f"{base_id}-{generation + 1}", False, list(numbers), 0
-    todo: list[str] = []
-    done = 0
+    # Still to send: every number not sent by an earlier run (batches not sent yet, numbers
+    # deferred or excluded before) and not left to another campaign.
+    sent: set[str] = set()
     for b in book.batches(cid):
-        if b.state in (j.PENDING, j.FAILED):
-            todo.extend(b.callees)
-        else:
-            done += len(b.callees)
-    return cid, True, todo, done
+        if b.state not in (j.PENDING, j.FAILED):
+            sent.update(b.callees)
+    left = book.yielded(cid)
+    todo = [n for n in numbers if n not in sent and n not in left]
+    return cid, True, todo, len(sent)
 
 
 __all__ = ["DEFAULT_JOURNAL", "SendPlan", "normalize_base_url", "plan"]

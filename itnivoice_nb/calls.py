@@ -88,6 +88,9 @@ def call_outcomes(
     """
     if not isinstance(results, pd.DataFrame) or "voice_id" not in results.columns:
         raise ValueError("results: expected the DataFrame iv.send returned (with 'voice_id')")
+    from ._export import check_voice_ids
+
+    check_voice_ids(results)  # ids read as numbers lost digits: say so, not "no record"
     wanted = results["voice_id"].astype("str")
     if "outcome" in results.columns:
         wanted = wanted.where(results["outcome"] == SUBMITTED)

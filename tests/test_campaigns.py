@@ -231,3 +231,73 @@ def test_check_balance_compares_the_bound(tmp_path: Path) -> None:
             iv.send(people(10), MSG, client=sb.client(), journal=tmp_path / "j",
                     progress=False, rates={"91": 0.02}, check_balance=True)
         assert [r.endpoint for r in sb.requests] == ["getBalance"]
+
+
+# --------------------------------------------------------------------------- calling hours
+
+INDIA = "+91 98000 00000"
+NEW_YORK = "+1 212 555 0100"
+
+
+def hours_frame() -> pd.DataFrame:
+    return pd.DataFrame({"phone": [INDIA, NEW_YORK], "name": ["in", "ny"]})
+
+
+def test_calling_hours_defer_rows_outside_their_local_window(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    at = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)  # 09:30 in Kolkata, 23:00 in New York
+    with iv.Sandbox(reject_share=0) as sb:
+        p = iv.plan(hours_frame(), MSG, client=sb.client(), journal=tmp_path / "j",
+                    call_window=("09:00", "20:00"), at=at)
+        assert (p.to_call, p.counts["deferred"]) == (1, 1)
+        assert "Calling hours 09:00–20:00" in str(p)
+        assert p.schedule is not None and int(p.schedule["rows"].sum()) == 1
+        res = p.send(progress=False)
+        assert set(sb.charges) == {"919800000000"}
+        assert res["outcome"].tolist() == ["submitted", "deferred"]
+        assert res["outcome_reason"].iloc[1] == (
+            "23:00 local (America/New_York); window 09:00–20:00; opens 2026-11-27 09:00 local"
+        )
+        # the same call, later: New York's window is open; India is not called again
+        later = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # 10:00 in New York
+        again = iv.send(hours_frame(), MSG, client=sb.client(), journal=tmp_path / "j",
+                        progress=False, call_window=("09:00", "20:00"), at=later)
+        assert sb.max_charges() == 1 and set(sb.charges) == {"919800000000", "12125550100"}
+        assert again["outcome"].tolist() == ["submitted", "submitted"]
+        # and once more: nothing left to send
+        n = len(sb.requests)
+        iv.send(hours_frame(), MSG, client=sb.client(), journal=tmp_path / "j", progress=False,
+                call_window=("09:00", "20:00"), at=later)
+        assert len(sb.requests) == n
+
+
+def test_calling_days_and_a_window_that_closes_after_a_deferred_row_was_claimed(
+    tmp_path: Path,
+) -> None:
+    from datetime import UTC, datetime
+
+    saturday = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
+    client = iv.VoiceClient("k", "s", "http://127.0.0.1:9/voice")
+    p = iv.plan(hours_frame(), MSG, client=client, journal=None,
+                call_window=("09:00", "20:00"), call_days="Mon-Fri", at=saturday)
+    assert p.counts["deferred"] == 2
+    assert p.preview()["outcome_reason"].iloc[1].startswith(
+        "Sat 10:00 local (America/New_York); calls Mon-Fri 09:00–20:00")
+    with pytest.raises(ValueError, match="naive"):
+        iv.plan(hours_frame(), MSG, client=client, journal=None, call_window=("09:00", "20:00"),
+                at=datetime(2026, 11, 28, 15, 0))
+
+
+def test_an_unknown_time_zone_waits_for_default_timezone(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    client = iv.VoiceClient("k", "s", "http://127.0.0.1:9/voice")
+    odd = pd.DataFrame({"phone": ["+800 1234 5678"]})  # international freephone: no zone
+    at = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    p = iv.plan(odd, MSG, client=client, journal=None, call_window=("09:00", "20:00"), at=at)
+    assert p.counts["deferred"] == 1
+    assert "pass default_timezone" in p.preview()["outcome_reason"].iloc[0]
+    q = iv.plan(odd, MSG, client=client, journal=None, call_window=("09:00", "20:00"), at=at,
+                default_timezone="Europe/London")
+    assert q.to_call == 1

@@ -284,3 +284,44 @@ def test_allow_repeat_and_repeat_after_options(tmp_path: Path) -> None:
         assert sb.max_charges() == 2
         bad = run(*send_args(csv, tmp_path, "--repeat-after", "weekly"), env=env)
         assert bad.returncode == 1 and "not a duration" in bad.stderr
+
+
+def test_campaign_options_exclude_segments_and_cost(tmp_path: Path) -> None:
+    csv = tmp_path / "people.csv"
+    pd.DataFrame({"phone": [f"+91 98{i:08d}" for i in range(4)],
+                  "lang": ["en", "hi", "en", "fr"]}).to_csv(csv, index=False)
+    optouts = tmp_path / "optouts.csv"
+    optouts.write_text("mobile\n0091 9800000002\n", encoding="utf-8")
+    base = ["send", str(csv), "--app-id", "4luaKsL2", "--by", "lang", "--segment-file-id",
+            "en=en.mp3", "--segment-file-id", "hi=hi.mp3", "--journal", str(tmp_path / "j"),
+            "--output", str(tmp_path / "res.csv"), "--no-progress", "--exclude", str(optouts),
+            "--max-duration", "50", "--rate", "91=0.02"]
+    with iv.Sandbox(reject_share=0) as sb:
+        env = sandbox_env(sb)
+        refused = run(*base, "--max-cost", "0.01", env=env)
+        assert refused.returncode == 1 and "max_cost" in refused.stderr
+        assert sb.requests == []
+        out = run(*base, "--max-cost", "1", env=env)
+        assert out.returncode == 0, out.stderr
+        assert "Cost at most 0.04" in out.stdout
+        files = sorted(r.body["fileId"] for r in sb.requests)
+    assert files == ["en.mp3", "hi.mp3"]
+    res = pd.read_csv(tmp_path / "res.csv")
+    assert res["outcome"].tolist() == ["submitted", "submitted", "excluded", "invalid"]
+
+
+def test_follow_up_command(tmp_path: Path) -> None:
+    csv = people_csv(tmp_path, 20)
+    with iv.Sandbox(reject_share=0, answer_share=0.5, seed=4) as sb:
+        env = sandbox_env(sb)
+        first = run(*send_args(csv, tmp_path, "--campaign", "spring"), env=env)
+        assert first.returncode == 0, first.stderr
+        n = len([r for r in sb.requests if r.endpoint == "sendGroup"])
+        out = run("follow-up", str(tmp_path / "res.csv"), "--campaign", "spring", "--app-id",
+                  "4luaKsL2", "--file-id", "f.mp3", "--journal", str(tmp_path / "j.sqlite"),
+                  "--output", str(tmp_path / "again.csv"), "--no-progress", env=env)
+        assert out.returncode == 0, out.stderr
+        assert len([r for r in sb.requests if r.endpoint == "sendGroup"]) == n + 1
+        again = pd.read_csv(tmp_path / "again.csv", dtype=str)
+        assert 0 < len(again) < 20 and (again["outcome"] == "submitted").all()
+        assert all(sb.charges[num] == 2 for num in again["number"])
