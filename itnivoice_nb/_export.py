@@ -156,8 +156,8 @@ def _has_numbers(series: pd.Series) -> bool:
         return _has_numbers(pd.Series(dtype.categories))
     if pd.api.types.is_bool_dtype(dtype):
         return False
-    if pd.api.types.is_numeric_dtype(dtype):
-        return bool(series.notna().any())
+    if pd.api.types.is_numeric_dtype(dtype):  # even all missing: the file was read so
+        return True
     if not _is_object(dtype):
         return False
     if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty", "boolean"):
@@ -172,7 +172,9 @@ def check_voice_ids(frame: pd.DataFrame) -> None:
     """Raise a ValueError when ``voice_id`` holds numbers: a voiceId is text of 19 digits.
 
     A plain ``pd.read_csv`` reads it as int64, or as float64 when a row has none (and a float
-    keeps only about 16 digits): the call records of such ids cannot be found.
+    keeps only about 16 digits): the call records of such ids cannot be found. A numeric
+    column is refused even when every value is missing (a dry run read so): the same reading
+    loses the digits of every other file.
 
     Example:
         >>> check_voice_ids(pd.DataFrame({"voice_id": ["2611272320361000001", None]}))
@@ -521,7 +523,8 @@ def to_excel(
     - ``number``, ``voice_id``, ``callee`` and the user's phone column (``results.attrs
       ["column"]``, a column named like a phone, or text mostly made of valid numbers) are
       text cells, never numbers (Excel would show 918563214120 as 9.18563E+11); so are
-      integers Excel cannot hold exactly (16 digits or more), and text starting with "=".
+      integer columns holding a value Excel cannot keep exactly (16 digits or more), and
+      text that Excel would take for a formula ("=…") or an error ("#N/A").
     - The header row is bold and frozen, with filters; column widths fit the values (at most
       :data:`MAX_WIDTH` characters).
     - ``mask=True`` keeps only the last 4 digits of the phone columns, and masks every run of

@@ -152,7 +152,18 @@ def _demo(args: argparse.Namespace) -> int:
 def _sandbox(args: argparse.Namespace) -> int:
     from .sandbox import serve_forever
 
-    serve_forever(port=args.port, host=args.host, seed=args.seed, latency=args.latency)
+    rates = {k: float(v) for k, v in _pairs(args.rate, "--rate").items()} or None
+    serve_forever(
+        port=args.port,
+        host=args.host,
+        seed=args.seed,
+        latency=args.latency,
+        balance=args.balance,
+        reject_share=args.reject_share,
+        answer_share=args.answer_share,
+        press_share=args.press_share,
+        rates=rates,
+    )
     return 0
 
 
@@ -267,7 +278,10 @@ def _send(args: argparse.Namespace) -> int:
         print(_counts(results))
         _write_dry_run(results, args.output)
         return EXIT_OK
-    the_plan = plan(df, message, client=client, at=_at(args.at), **planning)
+    if args.wait and args.at:
+        raise ValueError("--wait sends as the windows open from now on; leave out --at")
+    at = _at(args.at) or (_now() if args.wait else None)
+    the_plan = plan(df, message, client=client, at=at, **planning)
     if args.dry_run:
         print("DRY RUN: nothing is sent")
         print(the_plan)
@@ -287,18 +301,26 @@ def _send(args: argparse.Namespace) -> int:
         if not args.wait or not deferred or the_plan.schedule is None:
             break
         opens = the_plan.schedule["opens_utc"].min()
-        pause = max(1.0, (opens.to_pydatetime() - datetime.now(UTC)).total_seconds() + 1)
+        if pd.isna(opens):
+            print(f"{deferred:,} row(s) deferred never open within 8 days; stopping")
+            break
+        pause = max(1.0, (opens.to_pydatetime() - _now()).total_seconds() + 1)
         print(f"{deferred:,} row(s) deferred; waiting until {opens:%Y-%m-%d %H:%M UTC} "
               f"({pause / 60:.0f} min) to send those whose window opens (Ctrl-C to stop: the "
               "same command resumes)", flush=True)
         _sleep(pause)
-        the_plan = plan(df, message, client=client, **planning)
+        the_plan = plan(df, message, client=client, at=_now(), **planning)
     return exit_code(results)
 
 
 def _sleep(seconds: float) -> None:
     """Wait (a seam for tests)."""
     time.sleep(seconds)
+
+
+def _now() -> datetime:
+    """The clock --wait plans by (a seam for tests)."""
+    return datetime.now(UTC)
 
 
 def _send_plan(the_plan: Any, sending: dict[str, Any], output: Path) -> pd.DataFrame:
@@ -370,6 +392,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"itnivoice_nb {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     demo = sub.add_parser("demo", help="send the bundled sample list to a local sandbox")
@@ -387,6 +412,15 @@ def build_parser() -> argparse.ArgumentParser:
     sb.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     sb.add_argument("--seed", type=int, default=0, help="seed of simulated refusals and calls")
     sb.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
+    sb.add_argument("--balance", type=float, help="account balance in USD (default: unlimited)")
+    sb.add_argument("--reject-share", type=float, default=0.05,
+                    help="share of numbers sendGroup refuses (default 0.05)")
+    sb.add_argument("--answer-share", type=float, default=0.7,
+                    help="share of accepted calls that are answered (default 0.7)")
+    sb.add_argument("--press-share", type=float, default=0.15,
+                    help="share of answered calls that press a key (default 0.15)")
+    sb.add_argument("--rate", action="append", metavar="CODE=PRICE",
+                    help="price per minute of a calling code, e.g. 91=0.02; repeatable")
     sb.set_defaults(func=_sandbox)
 
     send = sub.add_parser(

@@ -325,3 +325,61 @@ def test_follow_up_command(tmp_path: Path) -> None:
         again = pd.read_csv(tmp_path / "again.csv", dtype=str)
         assert 0 < len(again) < 20 and (again["outcome"] == "submitted").all()
         assert all(sb.charges[num] == 2 for num in again["number"])
+
+
+def test_version_and_sandbox_options() -> None:
+    import socket
+
+    assert run("--version").stdout.strip() == f"itnivoice_nb {iv.__version__}"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "itnivoice_nb", "sandbox", "--port", str(port), "--balance", "5",
+         "--reject-share", "1", "--latency", "0.01"],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(3)]
+        assert any(f"http://127.0.0.1:{port}/voice" in line for line in lines)
+        client = iv.VoiceClient("sandbox-key", "sandbox-secret", f"http://127.0.0.1:{port}/voice")
+        assert client.balance()["balance"] == 5
+        answer = client.send_group(["918563214120"], iv.VoiceMessage("a", "f.mp3"))
+        assert answer.items[0].termination_code != "0"  # every number refused
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_wait_sends_each_deferred_group_as_its_window_opens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from itnivoice_nb import cli
+
+    csv = tmp_path / "people.csv"
+    pd.DataFrame({"phone": ["+91 98000 00000", "+1 212 555 0100", "+44 20 7946 0958"]}).to_csv(
+        csv, index=False)
+    clock = [datetime(2026, 11, 27, 4, 0, tzinfo=UTC)]  # 09:30 India, 23:00 NY, 04:00 London
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += timedelta(seconds=seconds)
+
+    monkeypatch.setattr(cli, "_now", lambda: clock[0])
+    monkeypatch.setattr(cli, "_sleep", sleep)
+    with iv.Sandbox(reject_share=0) as sb:
+        for name, value in sandbox_env(sb).items():
+            monkeypatch.setenv(name, value)
+        code = main(send_args(csv, tmp_path, "--call-window", "09:00-20:00", "--wait"))
+        order = [r.body["callee"] for r in sb.requests]
+        assert sb.max_charges() == 1
+    assert code == 0
+    assert order == ["919800000000", "442079460958", "12125550100"]  # India, London, New York
+    assert [round(s / 3600, 1) for s in slept] == [5.0, 5.0]
+    assert "waiting until 2026-11-27 09:00 UTC" in capsys.readouterr().out
+    res = pd.read_csv(tmp_path / "res.csv")
+    assert (res["outcome"] == "submitted").all()
