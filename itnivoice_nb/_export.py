@@ -636,7 +636,7 @@ def _as_bool(series: pd.Series, name: str, nullable: bool) -> pd.Series:
             shown = ", ".join(repr(v) for v in sorted(set(bad.tolist()))[:5])
             raise ValueError(f"column {name!r}: expected True or False, found {shown}")
         out = pd.Series(
-            [None if w is None else w in _TRUE for w in words.tolist()],
+            [None if pd.isna(w) else w in _TRUE for w in words.tolist()],
             index=series.index,
             dtype="boolean",
         )

@@ -249,6 +249,8 @@ class Part:
     resumed: bool
     done: int
     """Numbers sent by earlier runs of this campaign."""
+    unknown: int
+    """Of those, numbers whose request may have reached the API with no usable answer."""
     allow_for: frozenset[str] = frozenset()
 
 
@@ -375,6 +377,11 @@ class SendPlan:
         ]
         for who, n in self.already_called_by.items():
             out.append(f"Not called again: {n:,} number{'s' if n != 1 else ''} — {who}.")
+        if c.get("unknown"):
+            out.append(
+                f"{c['unknown']:,} number(s) sent by an earlier run have an unknown outcome (the "
+                "request may have been charged): resent only with resend_unknown=True."
+            )
         if self.window is not None:
             out.append(
                 f"Calling hours {self.window} in each recipient's time zone, at "
@@ -940,7 +947,7 @@ def _part(
 ) -> Part:
     """One message's campaign: what the journal knows of it, and what this run will do."""
     account = j.Account(client.api_key, base, message.app_id, message.file_id)
-    cid, resumed, candidates, done = _campaign(
+    cid, resumed, candidates, done, unknown = _campaign(
         book, message, client, base, numbers, label, allow_repeat, delta
     )
     skipped: dict[str, tuple[str, str]] = {}
@@ -977,13 +984,13 @@ def _part(
                 skipped[rest[k]] = (DEFERRED, str(reasons[k]))
             rest = [n for k, n in enumerate(rest) if hours.open[k]]
     return Part(segment, message, account, cid, rows, tuple(numbers), tuple(rest), skipped,
-                resumed, done, allow_for)
+                resumed, done, unknown, allow_for)
 
 
 def _without(numbers: list[str], drop: Mapping[str, Any]) -> list[str]:
     """``numbers`` minus the keys of ``drop``, in order (vectorised: a million at a time)."""
     mask = pd.Index(j.int_column(numbers)).isin(j.int_column(list(drop)))
-    return np.asarray(numbers, dtype=object)[~mask].tolist()  # type: ignore[no-any-return]
+    return np.asarray(numbers, dtype=object)[~mask].tolist()
 
 
 def _make_plan(
@@ -1016,6 +1023,7 @@ def _make_plan(
         DEFERRED: 0,
         EXCLUDED: 0,
         "done": 0,
+        "unknown": 0,
     }
     by: dict[str, int] = {}
     requests = 0
@@ -1026,6 +1034,7 @@ def _make_plan(
     for part in parts:
         counts["to_call"] += len(part.now)
         counts["done"] += part.done
+        counts["unknown"] += part.unknown
         requests += -(-len(part.now) // batch_size)
         marks = Counter(part.skipped.values())
         for (outcome, why), n in marks.items():
@@ -1141,8 +1150,8 @@ def _campaign(
     label: str | None,
     allow_repeat: bool,
     delta: timedelta | None,
-) -> tuple[str, bool, list[str], int]:
-    """(campaign id, resumed, numbers still to send, numbers sent before) for this call.
+) -> tuple[str, bool, list[str], int, int]:
+    """(campaign id, resumed, numbers still to send, numbers sent before, of them unknown).
 
     The same call finds its campaign again (resume, or results from the journal). When that
     campaign is finished and ``allow_repeat`` or ``repeat_after`` (older than it) allow calling
@@ -1157,20 +1166,23 @@ def _campaign(
             break
         cid, info, generation = following, later, generation + 1
     if info is None:
-        return cid, False, list(numbers), 0
+        return cid, False, list(numbers), 0, 0
     finished = info["to_send"] == 0
     old = delta is not None and info["created_at"] < time.time() - delta.total_seconds()
     if finished and (allow_repeat or old):
-        return f"{base_id}-{generation + 1}", False, list(numbers), 0
+        return f"{base_id}-{generation + 1}", False, list(numbers), 0, 0
     # Still to send: every number not sent by an earlier run (batches not sent yet, numbers
     # deferred or excluded before) and not left to another campaign.
     sent: set[str] = set()
+    unknown = 0
     for b in book.batches(cid):
         if b.state not in (j.PENDING, j.FAILED):
             sent.update(b.callees)
+        if b.state in (j.UNKNOWN, j.IN_FLIGHT):
+            unknown += len(b.callees)
     left = book.yielded(cid)
     todo = [n for n in numbers if n not in sent and n not in left]
-    return cid, True, todo, len(sent)
+    return cid, True, todo, len(sent), unknown
 
 
 __all__ = ["DEFAULT_JOURNAL", "SendPlan", "normalize_base_url", "plan"]

@@ -14,13 +14,15 @@ Example:
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import sys
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Final, NoReturn, TextIO
 
 import pandas as pd
 
@@ -43,6 +45,60 @@ EPILOG = """exit codes:
   1    a usage or input error; nothing was sent
   130  interrupted (Ctrl-C); run the same command again to resume
 """
+
+
+_WORDS: Final = (
+    # the Python spelling in the library's messages → the option a command-line user types
+    ("pass allow_repeat=True to call them again", "add --allow-repeat to call them again"),
+    ("pass allow_repeat=True", "add --allow-repeat"),
+    ("allow_repeat=True", "--allow-repeat"),
+    ("pass resend_unknown=True to resend them", "add --resend-unknown to resend them"),
+    ("resend_unknown=True", "--resend-unknown"),
+    ("pass exclude_blacklisted=False to try again", "add --call-blacklisted to try again"),
+    ("pass default_timezone", "add --default-timezone"),
+    ("pass journal=another path", "give --journal another file"),
+    ("pass journal=a writable file path", "give --journal a writable file"),
+    ("pass rates={calling code: price per minute} for them", "add --rate CODE=PRICE for them"),
+    ("max_cost=", "--max-cost "),
+    ("raise max_cost", "raise --max-cost"),
+    ("lower max_duration", "lower --max-duration"),
+    ("The results so far are in err.results.", "The results so far are in the results file."),
+    ("The partial results are in err.results.", "The partial results are in the results file."),
+    ("what was sent and answered is in err.results", "what was sent and answered is in the "
+     "results file"),
+    ("err.results", "the results file"),
+    ("run the same send again", "run the same command again"),
+    ("pass VoiceClient(api_key=..., api_secret=...); to try things offline use "
+     "iv.Sandbox().client()", "run `python -m itnivoice_nb sandbox` and use the variables it "
+     "prints to try things offline"),
+    ("journal=False", "no journal"),
+)
+
+
+def words(text: str) -> str:
+    """A library message in the command line's words (its options, not Python).
+
+    Example:
+        >>> words("no request made (pass allow_repeat=True to call them again)")
+        'no request made (add --allow-repeat to call them again)'
+    """
+    for python, option in _WORDS:
+        text = text.replace(python, option)
+    return text
+
+
+class _Words(io.TextIOBase):
+    """A text stream that writes the library's notices in the command line's words."""
+
+    def __init__(self, target: TextIO) -> None:
+        self._target = target
+
+    def write(self, text: str) -> int:
+        self._target.write(words(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._target.flush()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -515,18 +571,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        with contextlib.redirect_stdout(_Words(sys.stdout)):
+            return int(args.func(args))
     except SendInterrupted as err:
-        print(f"{parser.prog}: interrupted: {err}", file=sys.stderr)
+        print(f"{parser.prog}: interrupted: {words(str(err))}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except SendStopped as err:
-        print(f"{parser.prog}: stopped: {err}", file=sys.stderr)
+        print(f"{parser.prog}: stopped: {words(str(err))}", file=sys.stderr)
         return EXIT_STOPPED
     except JournalError as err:
-        print(f"{parser.prog}: journal: {err}", file=sys.stderr)
+        print(f"{parser.prog}: journal: {words(str(err))}", file=sys.stderr)
         return EXIT_STOPPED if err.results is not None else EXIT_INPUT
     except (ItniotechError, ValueError, TypeError, OSError) as err:
-        print(f"{parser.prog}: error: {err}", file=sys.stderr)
+        print(f"{parser.prog}: error: {words(str(err))}", file=sys.stderr)
         return EXIT_INPUT
 
 

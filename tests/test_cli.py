@@ -299,7 +299,7 @@ def test_campaign_options_exclude_segments_and_cost(tmp_path: Path) -> None:
     with iv.Sandbox(reject_share=0) as sb:
         env = sandbox_env(sb)
         refused = run(*base, "--max-cost", "0.01", env=env)
-        assert refused.returncode == 1 and "max_cost" in refused.stderr
+        assert refused.returncode == 1 and "more than --max-cost 0.01" in refused.stderr
         assert sb.requests == []
         out = run(*base, "--max-cost", "1", env=env)
         assert out.returncode == 0, out.stderr
@@ -383,3 +383,23 @@ def test_wait_sends_each_deferred_group_as_its_window_opens(
     assert "waiting until 2026-11-27 09:00 UTC" in capsys.readouterr().out
     res = pd.read_csv(tmp_path / "res.csv")
     assert (res["outcome"] == "submitted").all()
+
+
+def test_the_commands_speak_in_options_not_python(tmp_path: Path) -> None:
+    csv = people_csv(tmp_path, 3)
+    said = ""
+    with iv.Sandbox(reject_share=0) as sb:
+        env = sandbox_env(sb)
+        for extra in ((), (), ("--campaign", "again"), ("--dry-run",)):
+            out = run(*send_args(csv, tmp_path, *extra), env=env)
+            said += out.stdout + out.stderr
+        sb.inject("drop_after", times=1)
+        for _ in range(2):
+            out = run(*send_args(people_csv(tmp_path, 4), tmp_path, "--campaign", "x"), env=env)
+            said += out.stdout + out.stderr
+    out = run(*send_args(csv, tmp_path), env={"ITNIOTECH_API_KEY": "", "ITNIOTECH_API_SECRET": ""})
+    said += out.stdout + out.stderr
+    assert "--allow-repeat" in said and "--resend-unknown" in said  # the options, named
+    for python in ("None", "campaign='", "err.results", "VoiceClient(", "allow_repeat=True",
+                   "resend_unknown=True", "iv."):
+        assert python not in said, python

@@ -1,9 +1,11 @@
 """Check → plan, the confirmation, Send → ``plan.send`` on a worker thread, Cancel, progress.
 
-**Check** builds a :class:`~itnivoice_nb.SendPlan` with :func:`itnivoice_nb._plan` from the
-fields: a snapshot (the rows are copied), so editing the DataFrame afterwards changes nothing
+**Check** builds a :class:`~itnivoice_nb.SendPlan` with :func:`itnivoice_nb.plan` from the
+fields and the campaign options (calling hours, suppression lists, cost bound): a snapshot (the rows are copied), so editing the DataFrame afterwards changes nothing
 about it. **Send…** states the plan in words (numbers to call, skipped as invalid / duplicate /
-already called and by which campaign, the account, the requests) and waits for **Yes, send**,
+already called and by which campaign, deferred to their calling hours and when they open,
+excluded and by which lists, the cost bound, the account, the requests) and waits for **Yes,
+send**,
 which runs exactly that plan: ``plan.send(...)`` on a background thread with the form's own
 progress bar. Any edit after Check drops the plan (Send is disabled until a new Check).
 **Cancel** stops the send after the requests in flight; whatever the timing, the status tells
@@ -32,6 +34,8 @@ import html
 import re
 import threading
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import ipywidgets as w
@@ -40,16 +44,33 @@ import pandas as pd
 from .._plan import DEFAULT_JOURNAL, SendPlan
 from .._plan import plan as make_plan
 from .._vendor import MAX_CALLEES
-from ..errors import ItniotechError, SendInterrupted, SendStopped
+from ..client import VoiceClient
+from ..errors import CostLimitError, ItniotechError, SendInterrupted, SendStopped
 from ..numbers import mask_number, prepare
 from ..outcomes import NOT_SENT
-from ._common import BAD, MUTED, OK, WARN, ErrorBox, esc, guarded, html_out, note, plural, readable
+from ._common import (
+    BAD,
+    MUTED,
+    OK,
+    WARN,
+    ErrorBox,
+    esc,
+    for_people,
+    guarded,
+    html_out,
+    note,
+    plural,
+    readable,
+)
 from .account import AccountPart, account_words
 from .message import MessagePart
+from .options import OptionsPart
 from .recipients import RecipientsPart
-from .results import ResultsPart, outcome_statement
+from .results import ResultsPart, Statement, outcome_statement
 
-__all__ = ["COUNT_WORDS", "DEFAULT_JOURNAL", "REFUSED_SHOWN", "CheckSend", "confirmation_lines"]
+__all__ = [
+    "COUNT_WORDS", "DEFAULT_JOURNAL", "REFUSED_SHOWN", "CheckSend", "Sent", "confirmation_lines",
+]  # fmt: skip
 
 REFUSED_SHOWN: Final = 200
 """At most this many rows that will not be called are listed after a check."""
@@ -61,6 +82,8 @@ COUNT_WORDS: Final = {
     "invalid": "invalid",
     "duplicate": "duplicate",
     "already_called": "already called",
+    "deferred": "deferred",
+    "excluded": "excluded",
     "done": "sent in an earlier run",
 }
 """How the check and the confirmation name the plan's counts (others: the key, spaced)."""
@@ -81,6 +104,47 @@ def _count_words(plan: SendPlan) -> str:
     return f"{plural(plan.rows, 'row')}: " + ", ".join(parts)
 
 
+def _when_utc(moment: Any) -> str:
+    return f"{pd.Timestamp(moment).tz_convert('UTC'):%Y-%m-%d %H:%M} UTC"
+
+
+def deferred_words(plan: SendPlan) -> str | None:
+    """The calling hours and the deferred rows in words: how many, and when the first open.
+
+    None when the plan has no calling hours.
+    """
+    if plan.window is None:
+        return None
+    deferred = plan.counts.get("deferred", 0)
+    hours = f"calling hours {plan.window}, in each recipient's time zone"
+    if not deferred:
+        return f"Every number to call is inside its {hours}."
+    text = f"Deferred: {plural(deferred, 'number')} outside their {hours}"
+    table = plan.schedule
+    if table is not None and len(table):
+        known = table.dropna(subset=["opens_utc"])
+        if len(known):
+            first = known.iloc[0]
+            text += (f"; the first ({int(first['rows']):,}) open at "
+                     f"{_when_utc(first['opens_utc'])}")
+        never = int(table.loc[table["opens_utc"].isna(), "rows"].sum())
+        if never:
+            text += (f"; {plural(never, 'number')} do not open within 8 days (no time zone "
+                     'known: fill in "Default time zone"; or no calling hour in common)')
+    return text + ". Click Check, then Send…, again once they open to call them."
+
+
+def excluded_words(plan: SendPlan) -> str | None:
+    """The excluded count and the lists that excluded them (None when nothing is excluded)."""
+    excluded = plan.counts.get("excluded", 0)
+    if not excluded:
+        return None
+    lists = ", ".join(plan.excluded_lists)
+    why = (f"on the suppression lists ({lists}) or refused as blacklisted before" if lists
+           else "refused by the API as blacklisted before")
+    return f"Excluded: {plural(excluded, 'number')}, {why}."
+
+
 def confirmation_lines(plan: SendPlan, account: str, *, allow_repeat: bool = False) -> list[str]:
     """The plan in words, one sentence a line: what **Yes, send** will do.
 
@@ -96,11 +160,32 @@ def confirmation_lines(plan: SendPlan, account: str, *, allow_repeat: bool = Fal
         who = "; ".join(f"{n:,} by {by}" for by, n in plan.already_called_by.items())
         hint = "" if allow_repeat else " (tick 'Allow calling again' to call them again)"
         lines.append(f"Skipped as already called: {who}{hint}.")
+    for extra in (deferred_words(plan), excluded_words(plan)):
+        if extra:
+            lines.append(extra)
+    cost = plan.cost_text()
+    if cost:
+        lines.append(for_people(cost))
     label = "no label" if plan.campaign is None else repr(plan.campaign)
     resumed = (", already in the journal: the numbers it already sent are not sent again"
                if plan.resumed else "")
     lines.append(f"Campaign: {label}{resumed}.")
     return lines
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What the last send was made with: the client, the account in words, and the plan's
+    and the send's options (a follow-up uses the same)."""
+
+    client: VoiceClient
+    account: str
+    plan_kwargs: dict[str, Any] = field(default_factory=dict)
+    send_kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+Job = Callable[[Callable[[int, int, dict[str, int]], None], threading.Event], pd.DataFrame]
+"""A send run on the form's thread: ``job(progress, cancel) -> results``."""
 
 
 class CheckSend:
@@ -109,7 +194,11 @@ class CheckSend:
     Widgets: ``check_button``, ``send_button``, ``cancel_button``, ``check_output``,
     ``refused_table``, ``confirm_box`` (``confirm_label``, ``confirm_button``,
     ``back_button``), ``progress`` and ``progress_label``. State: ``plan`` (the plan of the
-    last passing Check, None after any change), ``counts``, ``thread`` (the background send).
+    last passing Check, None after any change), ``counts``, ``thread`` (the background send),
+    ``sent`` (what the last send was made with). :meth:`start` runs any send (the plan's, or a
+    follow-up) on the background thread with the progress bar and Cancel; ``on_results``
+    hooks are called with each send's results, ``busy_hooks`` with True / False as a send
+    starts and ends.
     """
 
     def __init__(
@@ -120,12 +209,14 @@ class CheckSend:
         account: AccountPart,
         results: ResultsPart,
         errors: ErrorBox,
+        options: OptionsPart | None = None,
         journal: Any = DEFAULT_JOURNAL,
         batch_size: int = MAX_CALLEES,
         concurrency: int = 4,
     ) -> None:
         self.recipients, self.message, self.account = recipients, message, account
         self.results, self.errors = results, errors
+        self.options = options if options is not None else OptionsPart(lambda: None, errors)
         self.journal = journal
         self.batch_size = batch_size
         self.concurrency = concurrency
@@ -136,6 +227,10 @@ class CheckSend:
         self._sending = False
         self._lock = threading.Lock()
         self._notes: list[str] = []
+        self._plan_kwargs: dict[str, Any] = {}
+        self.sent: Sent | None = None
+        self.on_results: list[Callable[[pd.DataFrame], None]] = []
+        self.busy_hooks: list[Callable[[bool], None]] = []
 
         self.check_button = w.Button(description="Check", button_style="info", icon="check",
                                      tooltip="Validate every row and field; nothing is sent")
@@ -150,13 +245,14 @@ class CheckSend:
         self.refused_table = html_out("iv-refused")
         self.confirm_label = html_out("iv-confirm-text")
         self.confirm_button = w.Button(description="Yes, send", button_style="danger",
-                                       icon="phone")
+                                       icon="phone", tooltip="Send exactly what is said above")
         self.confirm_button.add_class("iv-confirm")
-        self.back_button = w.Button(description="Back", icon="times")
+        self.back_button = w.Button(description="Back", icon="times",
+                                    tooltip="Do not send; change the fields or check again")
         self.back_button.add_class("iv-back")
         self.confirm_box = w.VBox(
             [self.confirm_label, w.HBox([self.confirm_button, self.back_button])],
-            layout=w.Layout(display="none", border="2px solid #d97706", padding="6px",
+            layout=w.Layout(display="none", border=f"2px solid {WARN}", padding="6px",
                             margin="6px 0"),
         )
         self.confirm_box.add_class("iv-confirm-box")
@@ -215,11 +311,15 @@ class CheckSend:
         problems: list[str] = []
         message, bad = self.message.message()
         if bad:
+            labels = [str(getattr(self.message, name).description) for name in bad]
             problems.append("fix the message field" + ("s" if len(bad) > 1 else "") + " "
-                            + ", ".join(bad))
+                            + ", ".join(f'"{label}"' for label in labels))
         region_ok = self.recipients.validate_region()
         if not region_ok:
-            problems.append("fix the default region")
+            problems.append('fix "Default region"')
+        options, wrong = self.options.plan_kwargs()
+        if wrong:
+            problems.append("fix the campaign options: " + ", ".join(wrong))
         client = None
         try:
             client = self.account.client()
@@ -228,26 +328,35 @@ class CheckSend:
             problems.append("give the API key and secret, or switch the sandbox on")
         df, column = self.recipients.df, self.recipients.column.value
         if df is None or column is None:
-            problems.append("choose recipients: upload a CSV / Excel file or pass a DataFrame")
+            problems.append("choose recipients: upload a CSV / Excel file, or give the form a "
+                            "table in the notebook")
             self._show_check(None, problems, [])
             return
         region = self.recipients.region_value() if region_ok else None
         plan: SendPlan | None = None
+        kwargs = dict(options, default_region=region, batch_size=self.batch_size)
         # Their warnings (e.g. a column renamed to make room) are shown with the counts.
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            if message is not None and client is not None and region_ok:
-                plan = make_plan(
-                    df, message, column=column, client=client, default_region=region,
-                    campaign=self.message.campaign_value(),
-                    allow_repeat=bool(self.message.allow_repeat.value),
-                    batch_size=self.batch_size, journal=self.journal,
-                )  # fmt: skip
+            if message is not None and client is not None and region_ok and not wrong:
+                try:
+                    plan = make_plan(
+                        df, message, column=column, client=client,
+                        campaign=self.message.campaign_value(),
+                        allow_repeat=bool(self.message.allow_repeat.value),
+                        journal=self.journal, **kwargs,
+                    )  # fmt: skip
+                except (ValueError, TypeError) as err:
+                    option = self.options.show_plan_error(err)
+                    if option is None:
+                        raise
+                    problems.append(f"fix the campaign options: {option}")
+            if plan is not None:
                 counts = self._plan_counts(plan)
                 self.refused_table.value = _not_called_html(df, column, plan.preview())
             else:
                 counts = _prepare_counts(df, column, region)
-        self._notes = list(dict.fromkeys(str(item.message) for item in caught))
+        self._notes = list(dict.fromkeys(for_people(str(item.message)) for item in caught))
         self.counts = counts
         if plan is not None and plan.to_call == 0:
             if counts.get("already_called"):
@@ -257,14 +366,25 @@ class CheckSend:
                 problems.append(f"no number to call: this campaign was sent already "
                                 f"({counts['done']:,} numbers; tick 'Allow calling again' to "
                                 "send it again)")
+            elif counts.get("deferred") or counts.get("excluded"):
+                problems.append("no number to call now: every valid number is deferred to its "
+                                "calling hours or excluded")
             else:
                 problems.append("no valid number to call")
         elif plan is None and counts["valid"] == 0:
             problems.append("no valid number to call")
+        if plan is not None and plan.to_call:
+            try:
+                plan._check_cost()  # the package's rule for max_cost, said before any send
+            except CostLimitError as err:
+                self.options.max_cost_msg.value = note(esc(readable(err)), BAD)
+                self.options.open()
+                problems.append(readable(err).removesuffix(" Nothing was sent."))
         self._show_check(plan, problems, self._notes)
         if problems or plan is None:
             return
         self.plan = plan
+        self._plan_kwargs = kwargs
         self.send_button.disabled = False
 
     @staticmethod
@@ -354,6 +474,9 @@ class CheckSend:
             field.disabled = busy
         self.account.set_busy(busy)
         self.message.set_busy(busy)
+        self.options.set_busy(busy)
+        for hook in self.busy_hooks:
+            hook(busy)
         self.check_button.disabled = busy
         self.send_button.disabled = True
         self.cancel_button.disabled = not busy
@@ -368,11 +491,26 @@ class CheckSend:
         self.confirm_label.value = ""
         self._show_check(plan, [], self._notes,
                          passed="Sent with this check; click Check again before another send.")
+        self.plan = None  # a plan is sent once; another send needs another Check
+        send_kwargs = self.options.send_kwargs()
+        self.sent = Sent(plan.client, self.account_words(plan), dict(self._plan_kwargs),
+                         send_kwargs)
+
+        def job(progress: Callable[[int, int, dict[str, int]], None],
+                cancel: threading.Event) -> pd.DataFrame:
+            return plan.send(concurrency=self.concurrency, progress=progress, cancel=cancel,
+                             **send_kwargs)
+
+        self.start(job, total=plan.to_call, client=plan.client,
+                   words=f"Sending to {plural(plan.to_call, 'number')} on {self.sent.account}…")
+
+    def start(self, job: Job, *, total: int, client: VoiceClient, words: str,
+              heading: str = "") -> None:
+        """Run ``job`` (a send) on the background thread, with the progress bar and Cancel;
+        then say its outcome (after ``heading``) and show its results."""
         from .. import plots  # noqa: F401  (imported here, on the UI thread, before the send)
 
-        self.plan = None  # a plan is sent once; another send needs another Check
         self.results.clear()
-        total = plan.to_call
         self.progress.max = max(1, total)
         self.progress.value = 0
         self.progress.bar_style = "info"
@@ -380,37 +518,46 @@ class CheckSend:
         self.progress_box.layout.display = "flex"
         self._cancel = threading.Event()
         self.set_busy(True)
-        self.results.say(f"Sending to {plural(total, 'number')} on {self.account_words(plan)}…")
+        self.results.say(words)
         self.thread = threading.Thread(
-            target=self._send_worker, args=(plan, self._cancel),
+            target=self._send_worker, args=(job, client, self._cancel, heading),
             name="itnivoice-send-form", daemon=True,
         )
         self.thread.start()
 
-    def _send_worker(self, plan: SendPlan, cancel: threading.Event) -> None:
+    def _send_worker(self, job: Job, client: VoiceClient, cancel: threading.Event,
+                     heading: str) -> None:
         results: pd.DataFrame | None = None
         error: BaseException | None = None
         cancelled = stopped = False
         try:
             # The form's own bar: tqdm's notebook bar, drawn from this thread, would go astray.
-            results = plan.send(concurrency=self.concurrency, progress=self._on_progress,
-                                cancel=cancel)
+            results = job(self._on_progress, cancel)
         except SendInterrupted as err:
             results, cancelled = err.results, True
         except SendStopped as err:
             results, error, stopped = err.results, err, True
         except BaseException as err:  # shown in the form, never as a traceback
             error = err
+            results = getattr(err, "results", None)  # a JournalError's rows, when known
+            if not isinstance(results, pd.DataFrame):
+                results = None
         try:
-            self._finish(results, error, cancelled=cancelled, stopped=stopped)
+            self._finish(results, error, cancelled=cancelled, stopped=stopped, heading=heading)
         except BaseException as err:
             self.errors.show(err)
         finally:
-            if self.account.may_close(plan.client):
-                plan.client.close()  # the form's own connections; a client passed in stays open
+            if self.account.may_close(client):
+                client.close()  # the form's own connections; a client passed in stays open
             with self._lock:
                 self._sending = False
             self.set_busy(False)
+        if results is not None:
+            for hook in self.on_results:
+                try:
+                    hook(results)
+                except Exception as err:  # shown in the form, never as a traceback
+                    self.errors.show(err)
 
     def _on_progress(self, done: int, total: int, counts: dict[str, int]) -> None:
         """A batch ended (called by ``plan.send`` on the form's send thread)."""
@@ -420,7 +567,7 @@ class CheckSend:
 
     def _finish(
         self, results: pd.DataFrame | None, error: BaseException | None, *,
-        cancelled: bool, stopped: bool,
+        cancelled: bool, stopped: bool, heading: str = "",
     ) -> None:  # fmt: skip
         with self._lock:  # after this, a late Cancel changes nothing: the status is final
             self._sending = False
@@ -428,10 +575,14 @@ class CheckSend:
                 self.errors.show(error)
             if results is None:
                 self.progress.bar_style = "danger"
-                self.results.say("The send failed: nothing is known to have been sent; see the "
-                                 "error below." if error is not None else "The send failed.", BAD)
+                self.results.say(heading + ("The send failed: nothing is known to have been "
+                                            "sent; see the error below." if error is not None
+                                            else "The send failed."), BAD)
                 return
             said = outcome_statement(results, cancelled=cancelled, stopped=stopped)
+            if heading:
+                said = Statement(heading + said.text, said.colour, said.bar_style, said.sent,
+                                 said.total, said.failed, said.not_sent)
             self.progress.max = max(1, said.total)
             self.progress.value = said.sent
             self.progress.bar_style = said.bar_style
@@ -502,7 +653,7 @@ def _not_called_html(df: pd.DataFrame, column: Any, preview: pd.DataFrame) -> st
     body = "".join(
         f"<tr><td {cell}>{esc(label)}</td><td {cell}><code>{esc(mask_number(value))}"
         f"</code></td><td {cell}>{esc(kind)}</td><td {cell}>"
-        f"{esc('' if pd.isna(why) else why)}</td></tr>"
+        f"{esc('' if pd.isna(why) else for_people(str(why)))}</td></tr>"
         for label, value, kind, why in zip(labels, raw, kinds, reasons, strict=True)
     )
     more = f" (the first {REFUSED_SHOWN:,} are shown)" if n > REFUSED_SHOWN else ""
