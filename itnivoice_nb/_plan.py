@@ -46,6 +46,7 @@ from ._classify import RetryPolicy
 from ._columns import free_labels
 from ._cost import check_rates, cost_bound
 from ._drive import Options, Outcome, ProgressCallback, drive, not_sent_reason, notice
+from ._frames import as_pandas
 from ._suppress import Suppression, suppression
 from ._urls import normalize_base_url
 from ._vendor import MAX_CALLEES
@@ -753,7 +754,7 @@ def _rest(plan: SendPlan) -> np.ndarray:
 
 
 def plan(
-    df: pd.DataFrame,
+    df: pd.DataFrame | Any,
     message: VoiceMessage | Mapping[Any, VoiceMessage],
     *,
     column: Any = "phone",
@@ -818,6 +819,7 @@ def plan(
         Call 1 number in 1 request on the SANDBOX on this machine (http://127.0.0.1:9/voice).
         ...
     """
+    df = as_pandas(df)
     _check_args(df, message, batch_size, by)
     batch_size = min(batch_size, MAX_CALLEES)
     label = _label(campaign)
@@ -1109,6 +1111,7 @@ def preview_without_account(
         >>> res["outcome_reason"].iloc[0]  # doctest: +ELLIPSIS
         'dry run without credentials: ...'
     """
+    df = as_pandas(df)
     _check_args(df, message, batch_size, None)
     df, column = _make_room(df, column)
     prepared = prepare(df, column=column, default_region=default_region, strict=strict)

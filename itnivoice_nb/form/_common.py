@@ -112,24 +112,24 @@ RESEND_UNKNOWN_LABEL: Final = "Resend batches whose outcome is unknown"
 _FOR_PEOPLE: Final = tuple(
     (re.compile(pattern), words)
     for pattern, words in (
-        (r"\bpass allow_repeat=True\b", 'tick "Allow calling again"'),
-        (r"\ballow_repeat=True\b", '"Allow calling again"'),
-        (r"\bpass resend_unknown=True\b", f'tick "{RESEND_UNKNOWN_LABEL}" in Campaign options'),
-        (r"\bresend_unknown=True: ", f'"{RESEND_UNKNOWN_LABEL}" is ticked: '),
-        (r"\bresend_unknown=True\b", f'"{RESEND_UNKNOWN_LABEL}"'),
-        (r"\bpass default_timezone\b", 'fill in "Default time zone" in Campaign options'),
-        (r"\bdefault_timezone\b", '"Default time zone"'),
+        (r"\bpass allow_repeat=True\b", "tick 'Allow calling again'"),
+        (r"\ballow_repeat=True\b", "'Allow calling again'"),
+        (r"\bpass resend_unknown=True\b", f"tick '{RESEND_UNKNOWN_LABEL}' in the campaign options"),
+        (r"\bresend_unknown=True: ", f"'{RESEND_UNKNOWN_LABEL}' is ticked: "),
+        (r"\bresend_unknown=True\b", f"'{RESEND_UNKNOWN_LABEL}'"),
+        (r"\bpass default_timezone\b", "fill in 'Default time zone' in the campaign options"),
+        (r"\bdefault_timezone\b", "'Default time zone'"),
         (r" ?The (?:partial )?results (?:so far )?are in err\.results\.?", ""),
         (r"what was sent and answered is in err\.results", "what was sent and answered is below"),
         (r"\brun the same send again\b", "click Check, then Send…, again"),
         (r"^send\(\): kept", "Kept"),
-        (r"^max_cost=([\d.,]+): ", r'"Max cost" is \1, but '),
-        (r"\bmore than max_cost=([\d.,]+)", r'more than the "Max cost" of \1'),
+        (r"^max_cost=([\d.,]+): ", r"'Max cost' is \1, but "),
+        (r"\bmore than max_cost=([\d.,]+)", r"more than the 'Max cost' of \1"),
         (r"\bpass rates=\{calling code: price per minute\} for them",
-         'give their price per minute in "Rates per minute" (Campaign options)'),
-        (r"\braise max_cost\b", 'raise "Max cost"'),
-        (r"\blower max_duration\b", 'lower "Max duration (s)"'),
-        (r"\bmax_duration unset\b", '"Max duration (s)" blank'),
+         "give their price per minute in 'Rates per minute' (campaign options)"),
+        (r"\braise max_cost\b", "raise 'Max cost'"),
+        (r"\blower max_duration\b", "lower 'Max duration (s)'"),
+        (r"\bmax_duration unset\b", "'Max duration (s)' blank"),
         (r", or None for every day", ", or leave it blank for every day"),
         (r"\bor None\b", "or blank"),
         (r"\(or the api_key/api_secret you passed\)", "(or the API key and secret typed in the form)"),
@@ -148,7 +148,7 @@ def for_people(text: str) -> str:
     Example:
         >>> for_people("Numbers it called are not called again (pass allow_repeat=True to call "
         ...            "them again).")
-        'Numbers it called are not called again (tick "Allow calling again" to call them again).'
+        "Numbers it called are not called again (tick 'Allow calling again' to call them again)."
         >>> for_people("allowed: a whole number from 1 to 120 or None")
         'allowed: a whole number from 1 to 120 or blank'
     """

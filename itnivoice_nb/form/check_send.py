@@ -130,7 +130,7 @@ def deferred_words(plan: SendPlan) -> str | None:
         never = int(table.loc[table["opens_utc"].isna(), "rows"].sum())
         if never:
             text += (f"; {plural(never, 'number')} do not open within 8 days (no time zone "
-                     'known: fill in "Default time zone"; or no calling hour in common)')
+                     "known: fill in 'Default time zone'; or no calling hour in common)")
     return text + ". Click Check, then Send…, again once they open to call them."
 
 
@@ -313,10 +313,10 @@ class CheckSend:
         if bad:
             labels = [str(getattr(self.message, name).description) for name in bad]
             problems.append("fix the message field" + ("s" if len(bad) > 1 else "") + " "
-                            + ", ".join(f'"{label}"' for label in labels))
+                            + ", ".join(f"'{label}'" for label in labels))
         region_ok = self.recipients.validate_region()
         if not region_ok:
-            problems.append('fix "Default region"')
+            problems.append("fix 'Default region'")
         options, wrong = self.options.plan_kwargs()
         if wrong:
             problems.append("fix the campaign options: " + ", ".join(wrong))
@@ -377,9 +377,11 @@ class CheckSend:
             try:
                 plan._check_cost()  # the package's rule for max_cost, said before any send
             except CostLimitError as err:
-                self.options.max_cost_msg.value = note(esc(readable(err)), BAD)
+                said = readable(err).replace("; nothing was sent.", ".")
+                said = said.replace(" Nothing was sent.", "")
+                self.options.max_cost_msg.value = note(esc(said), BAD)
                 self.options.open()
-                problems.append(readable(err).removesuffix(" Nothing was sent."))
+                problems.append(said.rstrip("."))
         self._show_check(plan, problems, self._notes)
         if problems or plan is None:
             return

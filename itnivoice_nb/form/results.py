@@ -1,4 +1,8 @@
-"""After a send: the outcome in plain words, the summary table and the outcome chart.
+"""After a send: the outcome in plain words, the summary table, the outcome chart, downloads.
+
+The results download as CSV and as an Excel workbook (``itnivoice_nb._export.to_excel``)
+from links with a ``data:`` URI and the ``download`` attribute: ipywidgets has no download
+widget, and such a link works in JupyterLab, the classic notebook and Voila alike.
 
 :func:`outcome_statement` reads only the results' ``outcome`` and ``outcome_reason`` columns and
 says what happened, in the error colour when nothing got through: e.g. ``"11 of 11 numbers
@@ -22,9 +26,13 @@ Example:
 
 from __future__ import annotations
 
+import base64
 import io
+import re
+import tempfile
 from collections.abc import Hashable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 import ipywidgets as w
@@ -41,11 +49,17 @@ from ..outcomes import (
     SUBMITTED,
     UNKNOWN,
 )
-from ._common import BAD, MUTED, OK, WARN, esc, html_out, note, plural
+from ._common import BAD, MUTED, OK, WARN, esc, for_people, html_out, note, plural, readable
 
-__all__ = ["ResultsPart", "Statement", "outcome_statement", "summary_html"]
+__all__ = [
+    "DOWNLOAD_MAX_BYTES", "ResultsPart", "Statement", "download_links", "download_name",
+    "outcome_statement", "summary_html",
+]  # fmt: skip
 
 _REASON_MAX: Final = 200
+DOWNLOAD_MAX_BYTES: Final = 30_000_000
+"""A download larger than this is not offered in the page (it would live in the widget state)."""
+_XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,15 +186,63 @@ def summary_html(table: pd.DataFrame, row: Hashable) -> str:
         "<table class='iv-summary-table' style='border-collapse:collapse; margin:8px 0'>"
         f"<thead><tr><th {left}>outcome</th><th {right}>rows</th><th {right}>share</th>"
         f"<th {left}>meaning</th></tr></thead><tbody>{''.join(lines)}</tbody>"
-        f"<tfoot><tr style='font-weight:bold; border-top:1px solid #888'><td {left}>total</td>"
+        f"<tfoot><tr style='font-weight:bold; border-top:1px solid {MUTED}'><td {left}>total</td>"
         f"<td {right}>{int(value('rows')):,}</td><td {right}>100%</td><td></td></tr></tfoot>"
         "</table>"
     )
 
 
+def download_name(results: pd.DataFrame, suffix: str) -> str:
+    """``results-<campaign label>.<suffix>`` (the label made safe for a file name; the
+    campaign's id when it has no label).
+
+    Example:
+        >>> frame = pd.DataFrame({"outcome": []})
+        >>> frame.attrs.update({"label": "spring · follow-up 1", "campaign": "ab12cd34ef"})
+        >>> download_name(frame, "csv")
+        'results-spring-follow-up-1.csv'
+        >>> frame.attrs["label"] = None
+        >>> download_name(frame, "xlsx")
+        'results-ab12cd34.xlsx'
+    """
+    label = results.attrs.get("label") or str(results.attrs.get("campaign") or "")[:8]
+    slug = re.sub(r"[^\w.-]+", "-", str(label), flags=re.ASCII).strip("-.")[:80]
+    return f"results-{slug or 'campaign'}.{suffix}"
+
+
+def _link(data: bytes, mime: str, name: str, css: str, text: str) -> str:
+    payload = base64.b64encode(data).decode("ascii")
+    return (f'<a class="iv-download {css}" download="{esc(name)}" '
+            f'href="data:{mime};base64,{payload}" title="{esc(name)}">{esc(text)}</a>')
+
+
+def download_links(results: pd.DataFrame) -> str:
+    """The HTML of the "Download CSV" and "Download Excel" links of ``results`` (or why one
+    is not offered)."""
+    said: list[str] = []
+    csv = results.to_csv(index=False).encode("utf-8")
+    if len(csv) > DOWNLOAD_MAX_BYTES:
+        return note(f"The results ({len(csv) / 1e6:,.0f} MB as CSV) are too large to download "
+                    "from the page; save them from the notebook instead.", WARN)
+    said.append(_link(csv, "text/csv", download_name(results, "csv"), "iv-download-csv",
+                      "⬇ Download CSV"))
+    try:
+        from .._export import to_excel
+
+        with tempfile.TemporaryDirectory(prefix="itnivoice-results-") as folder:
+            book = to_excel(results, Path(folder) / "results.xlsx").read_bytes()
+    except Exception as err:  # an Excel file is a convenience: the CSV is there regardless
+        said.append(note(f"No Excel file: {esc(readable(err))}", WARN))
+    else:
+        said.append(_link(book, _XLSX, download_name(results, "xlsx"), "iv-download-excel",
+                          "⬇ Download Excel"))
+    return "".join(said)
+
+
 class ResultsPart:
     """The status line (``status``), the summary table (``summary_html``), the outcome chart
-    (``chart``) and ``results``, the last send's results DataFrame."""
+    (``chart``), the download links (``downloads``) and ``results``, the last send's results
+    DataFrame (with the call records once fetched)."""
 
     def __init__(self) -> None:
         self.results: pd.DataFrame | None = None
@@ -188,7 +250,8 @@ class ResultsPart:
         self.summary_html = html_out("iv-summary")
         self.chart = w.Image(format="png", layout=w.Layout(max_width="760px", display="none"))
         self.chart.add_class("iv-chart")
-        self.box = w.VBox([self.summary_html, self.chart])
+        self.downloads = html_out("iv-downloads")
+        self.box = w.VBox([self.summary_html, self.chart, self.downloads])
         self.box.add_class("iv-results")
 
     def say(self, text: str, colour: str = MUTED) -> None:
@@ -198,27 +261,29 @@ class ResultsPart:
     def clear(self) -> None:
         self.results = None
         self.summary_html.value = ""
+        self.downloads.value = ""
         self.chart.layout.display = "none"
 
     def show(self, results: pd.DataFrame, said: Statement) -> None:
         """The statement and the notices of the send (then :meth:`render`: table and chart)."""
         self.results = results
         notices = results.attrs.get("notices") or []
-        extra = "".join(f"<br>{esc(n)}" for n in notices)
+        extra = "".join(f"<br>{esc(for_people(str(n)))}" for n in notices)
         self.status.value = (
             f'<div class="iv-status-text" style="color:{said.colour}">'
             f'<span class="iv-status-headline" style="color:{said.colour}">{esc(said.text)}'
-            f"</span> <code>form.results</code> holds all {len(results):,} rows."
+            f"</span> The results of all {len(results):,} rows can be downloaded below."
             f"{note(extra)}</div>"
         )
 
     def render(self, results: pd.DataFrame) -> None:
-        """The summary table and the outcome chart of ``results``."""
+        """The summary table, the outcome chart and the downloads of ``results``."""
         from matplotlib.figure import Figure
 
         from ..plots import plot_outcomes
         from ..reporting import TOTAL_ROW, summary
 
+        self.results = results
         self.summary_html.value = summary_html(summary(results), TOTAL_ROW)
         figure = Figure(figsize=(8.0, 3.4), layout="constrained")
         plot_outcomes(results, ax=figure.subplots())
@@ -226,3 +291,4 @@ class ResultsPart:
         figure.savefig(buffer, format="png", dpi=90)
         self.chart.value = buffer.getvalue()
         self.chart.layout.display = "block"
+        self.downloads.value = download_links(results)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Final
+from typing import Any, Final
 
 from .._vendor import NUMBER_MAX_DIGITS, NUMBER_MIN_DIGITS
 
@@ -200,6 +200,68 @@ number was formatted by hand. Without '+' or '00' that is how people write natio
 
 DELIMITER: Final = re.compile(DELIMITER_CLASS)
 ASCII_LETTER: Final = re.compile(LETTER)
+DIGIT: Final = "[0-9]"
+
+# --------------------------------------------------------------------------- what people type
+
+MISSING_WORDS: Final = frozenset(
+    {
+        # pandas' read_csv default na_values, any case
+        *("", "#n/a", "#n/an/a", "#na", "-1.#ind", "-1.#qnan", "-nan", "1.#ind", "1.#qnan"),
+        *("<na>", "n/a", "na", "null", "nan", "none"),
+        # what astype(str) writes for missing values, and a few more people type
+        *("nat", "nil", "n.a.", "n.a", "(blank)"),
+    }
+)
+"""Cells that say "no number": compared with no space or line break and ASCII letters in lower
+case (" N / A " is "n/a"). Dashes alone ("-", "—") are missing already: separators only. Each
+word holds a letter (the column path looks for them among the cells with letters)."""
+
+TEL: Final = re.compile(rf"^{STRIP_CLASS}*[Tt][Ee][Ll]:{SPACE_CLASS}*")
+"""An RFC 3966 ``tel:`` URI ("tel:+1-201-555-0123"): the prefix goes, the rest is the cell
+(its ";ext=12" parameter is an extension)."""
+
+EXTENSION_REASON: Final = "has an extension: a voice message cannot dial one"
+_SEPARATOR_CLASS = char_class(SEPARATORS)
+_EXTENSION_LABEL = r"(?i:e?xt(?:ensi[oó]n|n)?|x|#|~|anexo|ramal|доб)"
+EXTENSION: Final = re.compile(
+    rf"\+?(?:{_SEPARATOR_CLASS}*[0-9]){{{NUMBER_MIN_DIGITS},}}"
+    rf"{char_class(SEPARATORS + ',;:')}*{_EXTENSION_LABEL}{char_class(SPACES + '.:=#-')}*"
+    r"[0-9]{1,9}"
+)
+"""A number (7+ digits) then an extension: "x 1234", "ext. 5", "extension 12", "#12", "~12",
+";ext=12" (RFC 3966), "anexo 12", "доб. 12" (libphonenumber's labels)."""
+EXTENSION_SYMBOLS: Final = "#~"
+"""The extension labels that are not letters."""
+
+VANITY_REASON: Final = "has letters for digits (a vanity number): write it in digits"
+VANITY: Final = re.compile(rf"\+?{_SEPARATOR_CLASS}*[0-9](?:{_SEPARATOR_CLASS}|[0-9A-Za-z])*")
+"""The shape of a vanity number ("1-800-FLOWERS", "+1 800 GOT JUNK"): digits first, then ASCII
+letters standing for digits, mixed with digits and separators; :func:`vanity_counts` also."""
+VANITY_LETTERS: Final = (3, 8)
+"""A vanity word is 3 to 8 letters (1-800-MATTRESS): "123 ABC COMPANY" is a name."""
+VANITY_MAX_DIGITS: Final = 8
+"""Digits before and between the letters: a prefix (1-800, +44 800), never a whole number
+("+1 201 555 0123 ext" is a number with a word after it)."""
+
+
+def vanity_counts(letters: Any, digits: Any) -> Any:
+    """The counts of a vanity number, on ints or numpy arrays: 3-8 letters, at most 8 digits,
+    and 7-15 characters that dial (letters and digits).
+
+    Example:
+        >>> vanity_counts(7, 4), vanity_counts(10, 3), vanity_counts(3, 11)
+        (True, False, False)
+    """
+    low, high = VANITY_LETTERS
+    total = letters + digits
+    return (
+        (letters >= low)
+        & (letters <= high)
+        & (digits <= VANITY_MAX_DIGITS)
+        & (total >= NUMBER_MIN_DIGITS)
+        & (total <= NUMBER_MAX_DIGITS)
+    )
 
 # --------------------------------------------------------------------------- the char map
 
