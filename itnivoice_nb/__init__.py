@@ -17,6 +17,7 @@ from __future__ import annotations
 from ._classify import Decision, RetryPolicy, classify
 from ._follow import follow_up
 from ._plan import SendPlan, normalize_base_url, plan
+from ._sample import sample_recipients
 from .calls import call_outcomes
 from .client import GroupAnswer, GroupItem, VoiceClient
 from .errors import (
@@ -127,6 +128,7 @@ __all__ = [
     "plot_timeline",
     "prepare",
     "report",
+    "sample_recipients",
     "save_report",
     "send",
     "send_form",

@@ -42,7 +42,7 @@ import pandas as pd
 from .numbers import mask_number, mask_numbers, prepare
 from .outcomes import OUTCOME_DTYPE, OUTCOMES, PREPARE_COLUMNS, RECORD_COLUMNS, SEND_COLUMNS
 from .records import INT_FIELDS, MONEY_FIELDS, RECORD_FRAME_COLUMNS, TIME_FIELDS
-from .reporting import MISSING_GROUP, _check_results, _mask_text, summary
+from .reporting import MISSING_GROUP, summary
 
 __all__ = ["VOICE_ID_AS_NUMBERS", "check_voice_ids", "read_results", "to_excel"]
 
@@ -131,6 +131,8 @@ _PHONE_NAME: Final = re.compile(
     r"|^number_input",
     re.IGNORECASE,
 )
+_NUMBER_RUN: Final = re.compile(r"\+?\d{7,}")
+"""A phone number inside text: masked by ``mask=True`` (as the HTML report does)."""
 _SAMPLE: Final = 500
 _TRUE: Final = frozenset({"true", "1", "yes"})
 _FALSE: Final = frozenset({"false", "0", "no"})
@@ -247,6 +249,28 @@ def _as_text(series: pd.Series, name: Hashable) -> pd.Series:
 
 
 # --------------------------------------------------------------------------- writing
+
+
+def _mask_text(value: object) -> str:
+    """``str(value)`` with every run of 7+ digits masked but its last 4 (``•••••••3210``)."""
+
+    def hide(match: re.Match[str]) -> str:
+        digits = match.group(0).lstrip("+")
+        return "•" * (len(digits) - 4) + digits[-4:]
+
+    return _NUMBER_RUN.sub(hide, str(value))
+
+
+def _check_results(results: object) -> None:
+    if not isinstance(results, pd.DataFrame):
+        raise TypeError(
+            f"expected a results DataFrame (what iv.send returns), got {type(results).__name__}"
+        )
+    if "outcome" not in results.columns:
+        raise ValueError(
+            "results has no column 'outcome': expected the DataFrame iv.send returns; columns "
+            "present: " + (", ".join(map(str, results.columns)) or "none")
+        )
 
 
 @dataclass
@@ -375,7 +399,9 @@ def _column(label: Hashable, series: pd.Series, *, text: bool, phone: bool, mask
     if mask and phone:
         series = mask_numbers(series)
     elif mask and label not in _KEEP_DIGITS and isinstance(series.dtype, pd.StringDtype):
-        series = series.str.replace(r"\+?\d{7,}", lambda m: _mask_text(m.group(0)), regex=True)
+        series = series.str.replace(
+            _NUMBER_RUN.pattern, lambda m: _mask_text(m.group(0)), regex=True
+        )
     dtype = series.dtype
     if isinstance(dtype, pd.StringDtype):
         return _text_column(header, series, _TEXT_FORMAT if phone or label == "voice_id" else None)

@@ -22,10 +22,10 @@ def as_pandas(data: Any, name: str = "df") -> pd.DataFrame:
     """``data`` as a pandas DataFrame, or a TypeError that says what was given and what works.
 
     Example:
-        >>> as_pandas([1, 2])
+        >>> as_pandas([1, 2])  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        TypeError: df: needs a table of recipients (a pandas or polars DataFrame, or an Arrow table); got list
+        TypeError: df: needs a table of recipients (a pandas or polars DataFrame, ...); got list
     """
     if isinstance(data, pd.DataFrame):
         return data
@@ -44,7 +44,8 @@ def as_pandas(data: Any, name: str = "df") -> pd.DataFrame:
 
         return pa.table(data).to_pandas(types_mapper=pd.ArrowDtype)
     kind = type(data)
-    where = f"{kind.__module__}.{kind.__qualname__}" if kind.__module__ != "builtins" else kind.__name__
+    module = kind.__module__
+    where = kind.__name__ if module == "builtins" else f"{module}.{kind.__qualname__}"
     raise TypeError(
         f"{name}: needs a table of recipients (a pandas or polars DataFrame, or an Arrow table); "
         f"got {where}"

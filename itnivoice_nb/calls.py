@@ -27,8 +27,15 @@ import pandas as pd
 
 from . import journal as j
 from ._classify import RetryPolicy, classify
+from ._running import client_for
 from .client import VoiceClient
-from .errors import ApiError, BadResponseError, ItniotechError, TransportError
+from .errors import (
+    ApiError,
+    BadResponseError,
+    ConfigurationError,
+    ItniotechError,
+    TransportError,
+)
 from .outcomes import RECORD_COLUMNS, SUBMITTED
 from .records import _type_frame, is_final, typed_record
 
@@ -108,7 +115,7 @@ def call_outcomes(
         missing = [v for v in voice_ids if v not in found]
         if missing:
             if client is None:
-                client = VoiceClient()
+                client = _client_for(results)
             policy = RetryPolicy(max_attempts=attempts, backoff=0.25, max_backoff=4.0)
             fetched = _fetch_all(client, missing, concurrency, progress, policy)
             found.update(fetched)
@@ -124,6 +131,24 @@ def call_outcomes(
         if owned and book is not None:
             book.close()
     return _join(results, wanted, found)
+
+
+def _client_for(results: pd.DataFrame) -> VoiceClient:
+    """The sandbox that sent these results, if it still runs here; else one from the
+    environment; else an error that says what to pass."""
+    running = client_for(results.attrs.get("base_url"))
+    if running is not None:
+        client: VoiceClient = running()
+        return client
+    try:
+        return VoiceClient(base_url=results.attrs.get("base_url"))
+    except ConfigurationError:
+        where = results.attrs.get("base_url") or "the API"
+        raise ConfigurationError(
+            f"call_outcomes: these results were sent through {where}, which is not a sandbox "
+            "running in this notebook, and no credentials are set: pass client= the client "
+            "that sent them (for a sandbox: client=sb.client(), while it still runs)"
+        ) from None
 
 
 def _journal(results: pd.DataFrame, journal: Any) -> tuple[j.Journal | None, bool]:

@@ -20,7 +20,6 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final, NoReturn, TextIO
 
@@ -153,13 +152,12 @@ def _write(results: pd.DataFrame, output: Path) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from ._sample import sample_recipients
     from .message import VoiceMessage
     from .sandbox import Sandbox
     from .send import send
 
-    sample = resources.files("itnivoice_nb") / "data" / SAMPLE
-    with resources.as_file(sample) as path:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    df = sample_recipients()
     out_dir = Path(args.output_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     msg = VoiceMessage(

@@ -131,3 +131,18 @@ def test_call_outcomes_twice_does_not_duplicate_columns(tmp_path: Path) -> None:
         once = iv.call_outcomes(res, client=client, progress=False)
         twice = iv.call_outcomes(once, client=client, progress=False)
     assert list(once.columns) == list(twice.columns)
+
+
+def test_call_outcomes_finds_the_running_sandbox_or_says_what_to_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("ITNIOTECH_API_KEY", raising=False)
+    monkeypatch.delenv("ITNIOTECH_API_SECRET", raising=False)
+    df = pd.DataFrame({"phone": ["918563214120"]})
+    msg = iv.VoiceMessage(app_id="a", file_id="f.mp3", max_duration=30)
+    with iv.Sandbox(reject_share=0, answer_share=1.0) as sb:
+        res = iv.send(df, msg, client=sb.client(), journal=None, progress=False)
+        calls = iv.call_outcomes(res, progress=False)  # no client: the sandbox still runs
+        assert calls["answered"].tolist() == [True]
+    with pytest.raises(iv.ConfigurationError, match=r"pass client=.*sb\.client\(\)"):
+        iv.call_outcomes(res, progress=False)

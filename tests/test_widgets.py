@@ -243,7 +243,9 @@ def test_check_refuses_a_bad_message_and_names_the_fields(make_form: Any) -> Non
     form.max_duration.value = "0"
     form.check_button.click()
     said = text_of(form.check_output.value)
-    assert "Not ready" in said and "file_id" in said and "max_duration" in said
+    # Named as the form labels them, not as the package's arguments.
+    assert "Not ready" in said and "'Audio fileId'" in said and "'Max duration (s)'" in said
+    assert "file_id" not in said and "max_duration" not in said
     assert form.send_button.disabled and form.plan is None
     # The counts are shown all the same; the plan (to call, requests) needs a valid message.
     assert form.counts == {"rows": 10, "valid": 6, "invalid": 3, "duplicate": 1}

@@ -1,7 +1,7 @@
 """The :class:`SendForm` itself: the parts put together, one layout, display, repr and close.
 
-The parts (recipients, message and campaign, account, check and send, results) each live in
-their own module; this one only composes them and forwards their widgets as the form's
+The parts (recipients, message and campaign, campaign options, account, check and send,
+results, call records and follow-up) each live in their own module; this one only composes them and forwards their widgets as the form's
 attributes (``form.app_id``, ``form.check_button``…), as tests and notebooks use them.
 """
 
@@ -20,10 +20,12 @@ from .._plan import SendPlan
 from .._vendor import MAX_CALLEES
 from ..client import VoiceClient
 from ..sandbox import Sandbox
-from ._common import ErrorBox, descendants, note, section
+from ._common import THEME_CSS, ErrorBox, descendants, note, section
 from .account import AccountPart
 from .check_send import DEFAULT_JOURNAL, CheckSend
+from .followup import FollowUpPart
 from .message import MessagePart
+from .options import OptionsPart
 from .recipients import RecipientsPart
 from .results import ResultsPart
 
@@ -38,13 +40,18 @@ class SendForm:
 
     Attributes used by tests and power users: the widgets (``column``, ``region``, ``app_id``,
     ``file_id``, ``display_num``, ``max_duration``, ``loop_count``, ``called_info``,
-    ``campaign``, ``allow_repeat``, ``sandbox_switch``, ``api_key``, ``api_secret``,
-    ``check_button``, ``send_button``, ``confirm_button``, ``back_button``,
-    ``cancel_button``, ``status``, ``error``…), ``df``, ``plan`` (the
-    :class:`~itnivoice_nb.SendPlan` of the last passing Check; None after any change),
-    ``counts`` (the last check's counts), ``results`` (after a send), ``last_error``,
+    ``campaign``, ``allow_repeat``, the campaign options (``options_box``, ``call_start``,
+    ``call_end``, ``call_days``, ``default_timezone``, ``exclude_upload``, ``exclude_text``,
+    ``exclude_blacklisted``, ``rates``, ``max_cost``, ``resend_unknown`` and their ``…_msg``),
+    ``sandbox_switch``, ``api_key``, ``api_secret``, ``check_button``, ``send_button``,
+    ``confirm_button``, ``back_button``, ``cancel_button``, ``status``, ``error``,
+    ``downloads``, ``records_button``, ``follow_up_button``, ``follow_up_confirm``…),
+    ``df``, ``plan`` (the :class:`~itnivoice_nb.SendPlan` of the last passing Check; None after
+    any change), ``counts`` (the last check's counts), ``results`` (after a send: the last
+    send's or follow-up's results, with the call records once fetched), ``last_error``,
     ``thread`` (the background send), ``sandbox`` (once started), and the parts
-    ``recipients_part``, ``message_part``, ``account_part``, ``check_part``, ``results_part``.
+    ``recipients_part``, ``message_part``, ``options_part``, ``account_part``, ``check_part``,
+    ``results_part``, ``follow_up_part``.
     """
 
     def __init__(
@@ -66,14 +73,20 @@ class SendForm:
         self._check: CheckSend | None = None  # set last: the parts report changes to it
         self.errors_part = errors = ErrorBox()
         self.results_part = ResultsPart()
-        self.recipients_part = RecipientsPart(self._changed, errors)
+        self.recipients_part = recipients = RecipientsPart(self._changed, errors)
         self.account_part = AccountPart(self._changed, errors, client, sandbox_options)
         self.message_part = MessagePart(self._changed, errors, self.account_part.client)
+        self.options_part = OptionsPart(
+            self._changed, errors,
+            region=lambda: recipients.region_value() if recipients.validate_region() else None,
+        )  # fmt: skip
         self._check = self.check_part = CheckSend(
             recipients=self.recipients_part, message=self.message_part,
             account=self.account_part, results=self.results_part, errors=errors,
-            journal=journal, batch_size=batch_size, concurrency=concurrency,
+            options=self.options_part, journal=journal, batch_size=batch_size,
+            concurrency=concurrency,
         )  # fmt: skip
+        self.follow_up_part = FollowUpPart(self.check_part, self.results_part, errors)
         self._forward()
         self.widget = self._layout()
         self.recipients_part.set_recipients(
@@ -88,6 +101,7 @@ class SendForm:
         """The parts' widgets as the form's own attributes (the names tests and notebooks use)."""
         r, m, a, c, s = (self.recipients_part, self.message_part, self.account_part,
                          self.check_part, self.results_part)
+        o, f = self.options_part, self.follow_up_part
         self.recipients_upload, self.source_label = r.upload, r.source_label
         self.column, self.column_msg, self.region, self.region_msg = (
             r.column, r.column_msg, r.region, r.region_msg
@@ -106,6 +120,19 @@ class SendForm:
         )  # fmt: skip
         self.campaign, self.campaign_msg = m.campaign, m.campaign_msg
         self.allow_repeat, self.allow_repeat_msg = m.allow_repeat, m.allow_repeat_msg
+        self.options_box = o.box
+        self.call_start, self.call_end, self.call_days, self.hours_msg = (
+            o.call_start, o.call_end, o.call_days, o.hours_msg
+        )  # fmt: skip
+        self.default_timezone, self.timezone_msg = o.default_timezone, o.timezone_msg
+        self.exclude_upload, self.exclude_clear, self.exclude_text = (
+            o.exclude_upload, o.exclude_clear, o.exclude_text
+        )  # fmt: skip
+        self.exclude_blacklisted, self.exclude_msg = o.exclude_blacklisted, o.exclude_msg
+        self.rates, self.rates_msg, self.max_cost, self.max_cost_msg = (
+            o.rates, o.rates_msg, o.max_cost, o.max_cost_msg
+        )  # fmt: skip
+        self.resend_unknown = o.resend_unknown
         self.sandbox_switch, self.api_key, self.api_secret, self.account_msg = (
             a.sandbox_switch, a.api_key, a.api_secret, a.account_msg
         )  # fmt: skip
@@ -120,10 +147,16 @@ class SendForm:
         )  # fmt: skip
         self.status, self.error = s.status, self.errors_part.widget
         self.summary_html, self.chart, self.results_box = s.summary_html, s.chart, s.box
+        self.downloads = s.downloads
+        self.records_button, self.records_msg = f.records_button, f.records_msg
+        self.follow_up_button, self.follow_up_box = f.follow_up_button, f.follow_up_box
+        self.follow_up_label, self.follow_up_confirm, self.follow_up_back = (
+            f.follow_up_label, f.follow_up_confirm, f.follow_up_back
+        )  # fmt: skip
 
     def _layout(self) -> Any:
         self.title = w.HTML(
-            "<h3 style='margin:4px 0'>Send a recorded voice message</h3>"
+            THEME_CSS + "<h3 style='margin:4px 0'>Send a recorded voice message</h3>"
             + note("Fill in the fields, click <b>Check</b>, then <b>Send</b>. Nothing is sent "
                    "before you confirm.")
         )
@@ -133,9 +166,11 @@ class SendForm:
                 section("1 · Recipients"), *self.recipients_part.rows,
                 section("2 · Message"), *self.message_part.rows,
                 section("3 · Campaign"), *self.message_part.campaign_rows,
+                *self.options_part.rows,
                 section("4 · Account"), *self.account_part.rows,
                 section("5 · Check and send"), *self.check_part.rows,
                 self.status, self.progress_box, self.error, self.results_box,
+                *self.follow_up_part.rows,
             ],
             layout=w.Layout(padding="4px", max_width="980px"),
         )  # fmt: skip
@@ -206,6 +241,16 @@ class SendForm:
         return self.check_part.confirm_text
 
     @property
+    def follow_up_text(self) -> str:
+        """The follow-up's confirmation as plain text ("" when none is shown)."""
+        return self.follow_up_part.confirm_text
+
+    @property
+    def records_text(self) -> str:
+        """What the call records say, as plain text ("" before they are fetched)."""
+        return self.follow_up_part.records_text
+
+    @property
     def status_text(self) -> str:
         """The status headline as plain text (e.g. "Sent: 11 of 11 numbers submitted.")."""
         value = self.status.value
@@ -236,12 +281,14 @@ class SendForm:
         return f"<SendForm: {rows}, column={self.column.value!r}, {mode}{done}>"
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Wait for the background send to end; True if it has (or none was started)."""
-        return self.check_part.wait(timeout)
+        """Wait for the background work (a send, a follow-up, fetching the call records) to
+        end; True if it has (or none was started)."""
+        return self.follow_up_part.wait(timeout) and self.check_part.wait(timeout)
 
     def close(self) -> None:
         """Cancel a running send, stop the form's sandbox and close every widget of the form."""
         self.check_part.close()
+        self.follow_up_part.close()
         self.account_part.close()
         for widget in list(descendants(self.widget)):
             widget.close()
@@ -268,7 +315,8 @@ def send_form(
             sandbox (started when first needed, stopped by ``form.close()``).
         batch_size: passed to :func:`itnivoice_nb._plan`; concurrency: to ``plan.send``.
 
-    After a send, ``form.results`` holds the results DataFrame.
+    After a send, ``form.results`` holds the results DataFrame (also offered as CSV and Excel
+    downloads in the form).
 
     Example:
         >>> import pandas as pd

@@ -207,7 +207,7 @@ DIGIT: Final = "[0-9]"
 MISSING_WORDS: Final = frozenset(
     {
         # pandas' read_csv default na_values, any case
-        *("", "#n/a", "#n/an/a", "#na", "-1.#ind", "-1.#qnan", "-nan", "1.#ind", "1.#qnan"),
+        *("#n/a", "#n/an/a", "#na", "-1.#ind", "-1.#qnan", "-nan", "1.#ind", "1.#qnan"),
         *("<na>", "n/a", "na", "null", "nan", "none"),
         # what astype(str) writes for missing values, and a few more people type
         *("nat", "nil", "n.a.", "n.a", "(blank)"),
@@ -262,6 +262,7 @@ def vanity_counts(letters: Any, digits: Any) -> Any:
         & (total >= NUMBER_MIN_DIGITS)
         & (total <= NUMBER_MAX_DIGITS)
     )
+
 
 # --------------------------------------------------------------------------- the char map
 

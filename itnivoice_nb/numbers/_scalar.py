@@ -37,6 +37,8 @@ from ._rules import (
     DELIMITER,
     DELIMITERS,
     DIGITS,
+    EXTENSION,
+    EXTENSION_REASON,
     FLOAT_TEXT,
     FORMATTED,
     HUGE,
@@ -45,13 +47,17 @@ from ._rules import (
     MAX_INT_BITS,
     MISPLACED_PLUS,
     MISSING,
+    MISSING_WORDS,
     NEGATIVE,
     SCIENTIFIC,
     SEPARATORS,
     SEVERAL,
     SLASH,
     STRIP,
+    TEL,
     TRUNK_ZERO,
+    VANITY,
+    VANITY_REASON,
     date_reason,
     default_reason,
     hidden_digits_reason,
@@ -62,10 +68,12 @@ from ._rules import (
     not_whole_reason,
     split_reason,
     unexpected_reason,
+    vanity_counts,
 )
 
 _REMOVE = str.maketrans(dict.fromkeys(SEPARATORS + DELIMITERS + SLASH))
 _NO_DIGITS = str.maketrans(dict.fromkeys(DIGITS))
+_NO_STRIP = str.maketrans(dict.fromkeys(STRIP))
 _DIGIT_SET = frozenset(DIGITS)
 
 Cleaned = tuple[str, bool, bool]
@@ -102,15 +110,53 @@ def scientific(text: str) -> str | Cleaned:
     return str(int(value)), False, False
 
 
-def clean_text(text: str) -> str | Cleaned:
+def is_missing_word(text: str) -> bool:
+    """Whether ``text`` says "no number" ("NULL", "N/A", "#N/A", "none", "nan"…).
+
+    Example:
+        >>> is_missing_word(" N / A "), is_missing_word("#n/a"), is_missing_word("unknown")
+        (True, True, False)
+    """
+    key = text.translate(_NO_STRIP)
+    return key.isascii() and key.lower() in MISSING_WORDS
+
+
+def is_vanity(text: str) -> bool:
+    """Whether ``text`` is a vanity number: letters standing for digits ("1-800-FLOWERS").
+
+    Example:
+        >>> is_vanity("1-800-GOT-JUNK"), is_vanity("123 ABC COMPANY"), is_vanity("hello")
+        (True, False, False)
+    """
+    if not VANITY.fullmatch(text):
+        return False
+    return bool(vanity_counts(len(ASCII_LETTER.findall(text)), count_digits(text)))
+
+
+def clean_text(text: str, tel: bool = True) -> str | Cleaned:
     """``(digits, international, national_form)``, or a refusal reason.
 
     The digits have no '+', no leading '00' and no "(0)" trunk prefix after the country code.
     ``international``: written with '+' or '00'. ``national_form``: not, and formatted with
     separators, as people write national numbers. The length, leading-zero and national-form
-    rules are applied by the caller (they differ with a ``default_region``).
+    rules are applied by the caller (they differ with a ``default_region``). A "tel:" prefix
+    goes (``tel``: once), and the rest is cleaned as a cell of its own.
+
+    Example:
+        >>> clean_text("tel:+1-201-555-0123")
+        ('12015550123', True, False)
+        >>> clean_text("+1 201 555 0123 ext. 5")
+        'has an extension: a voice message cannot dial one'
+        >>> clean_text(" NULL ")
+        'missing'
     """
     s = (text if text.isascii() else text.translate(CHARMAP)).strip(STRIP)
+    if tel:
+        uri = TEL.match(s)
+        if uri:
+            return clean_text(s[uri.end() :], tel=False)
+    if is_missing_word(s):
+        return MISSING
     m = DECIMAL.fullmatch(s)
     if m:
         if not FLOAT_TEXT.fullmatch(s):
@@ -122,8 +168,10 @@ def clean_text(text: str) -> str | Cleaned:
             return scientific(s)
         if DATE.fullmatch(s):
             return date_reason(s)
+    if EXTENSION.fullmatch(s):
+        return EXTENSION_REASON
     if has_letters(s):
-        return LETTERS
+        return VANITY_REASON if is_vanity(s) else LETTERS
     found = DELIMITER.search(s)
     if found:
         parts = [p for p in DELIMITER.split(s) if count_digits(p)]

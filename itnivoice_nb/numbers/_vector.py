@@ -43,11 +43,16 @@ from ._rules import (
     DATE,
     DECIMAL,
     DELIMITER_CLASS,
+    DIGIT,
+    EXTENSION,
+    EXTENSION_REASON,
+    EXTENSION_SYMBOLS,
     FLOAT_TEXT,
     FORMATTED,
     LETTER,
     LETTERS,
     MISSING,
+    MISSING_WORDS,
     NATIONAL,
     NON_DIGITS,
     SCIENTIFIC,
@@ -56,13 +61,19 @@ from ._rules import (
     SLASH,
     SPLIT_CLASS,
     STRIP,
+    STRIP_CLASS,
+    TEL,
     TRUNK_ZERO,
+    VANITY,
+    VANITY_REASON,
     ZERO_CC,
+    char_class,
     date_reason,
     hidden_digits_reason,
     length_reason,
     not_whole_reason,
     split_reason,
+    vanity_counts,
     whole_cell,
 )
 from ._scalar import clean_text
@@ -74,6 +85,11 @@ _DECIMAL_CELL: Final = whole_cell(DECIMAL)
 _FLOAT_TEXT_CELL: Final = whole_cell(FLOAT_TEXT)
 _SCIENTIFIC_CELL: Final = whole_cell(SCIENTIFIC)
 _DATE_CELL: Final = whole_cell(DATE)
+_EXTENSION_CELL: Final = whole_cell(EXTENSION)
+_VANITY_CELL: Final = whole_cell(VANITY)
+_ODD: Final = f"{LETTER}|{char_class(EXTENSION_SYMBOLS)}"
+"""Cells that may be a missing word, an extension, a vanity number, or letters."""
+_MISSING_WORDS: Final = pa.array(sorted(MISSING_WORDS), LSTR)
 
 
 def _scientific_vec(
@@ -131,19 +147,43 @@ def _part_counts(texts: pa.Array, pattern: str) -> tuple[np.ndarray, np.ndarray]
 
 
 def _refusals_vec(text: pa.Array, rows: np.ndarray, codes: np.ndarray, r: Reasons) -> np.ndarray:
-    """The common refusals of :func:`._scalar.clean_text` (letters, several numbers), vectorised.
+    """The common refusals of :func:`._scalar.clean_text`, vectorised: missing words,
+    extensions, vanity numbers, letters, several numbers.
 
-    Only ASCII rows that ``clean_text`` would refuse at exactly these steps are decided here
+    Only ASCII rows that ``clean_text`` would decide at exactly these steps are decided here
     (returned); every other row is left to it.
     """
     sub = text.take(pa.array(rows))
     ascii_ = np_bool(pc.string_is_ascii(sub))
-    letters = ascii_ & np_bool(pc.match_substring_regex(sub, LETTER))
-    letters &= ~np_bool(pc.match_substring_regex(sub, _SCIENTIFIC_CELL))
-    codes[rows[letters]] = r.code(LETTERS)
-    split = ascii_ & ~letters & np_bool(pc.match_substring_regex(sub, SPLIT_CLASS))
+    odd = ascii_ & np_bool(pc.match_substring_regex(sub, _ODD))
+    odd &= ~np_bool(pc.match_substring_regex(sub, _SCIENTIFIC_CELL))
+    decided = np.zeros(len(rows), dtype=bool)
+    if odd.any():
+        at = np.flatnonzero(odd)
+        cells = sub.take(pa.array(at))
+        letters = np_bool(pc.match_substring_regex(cells, LETTER))
+        key = pc.ascii_lower(pc.replace_substring_regex(cells, f"{STRIP_CLASS}+", ""))
+        missing = letters & np_bool(pc.is_in(key, value_set=_MISSING_WORDS))
+        extension = ~missing & np_bool(pc.match_substring_regex(cells, _EXTENSION_CELL))
+        worded = letters & ~missing & ~extension
+        vanity = worded & np_bool(pc.match_substring_regex(cells, _VANITY_CELL))
+        if vanity.any():
+            shaped = cells.filter(pa.array(vanity))
+            vanity[vanity] = vanity_counts(
+                pc.count_substring_regex(shaped, LETTER).to_numpy(),
+                pc.count_substring_regex(shaped, DIGIT).to_numpy(),
+            )
+        for which, reason in (
+            (missing, MISSING),
+            (extension, EXTENSION_REASON),
+            (vanity, VANITY_REASON),
+            (worded & ~vanity, LETTERS),
+        ):
+            codes[rows[at[which]]] = r.code(reason)
+        decided[at[letters | extension]] = True
+    split = ascii_ & ~decided & np_bool(pc.match_substring_regex(sub, SPLIT_CLASS))
     if not split.any():
-        return rows[letters]
+        return rows[decided]
     where = np.flatnonzero(split)
     cells = sub.take(pa.array(where))
     with_digits, long_parts = _part_counts(cells, DELIMITER_CLASS)
@@ -158,17 +198,22 @@ def _refusals_vec(text: pa.Array, rows: np.ndarray, codes: np.ndarray, r: Reason
             pc.utf8_trim(cells.filter(pa.array(split_by)), STRIP), f"(?P<d>{DELIMITER_CLASS})"
         )
         codes[rows[where[split_by]]] = r.codes_for(first.field("d"), split_reason)
-    decided = letters.copy()
     decided[where[several | split_by]] = True
     return rows[decided]
 
 
 def clean_vec(
-    text: pa.Array, codes: np.ndarray, reasons: Reasons, fold_text: bool = True
+    text: pa.Array,
+    codes: np.ndarray,
+    reasons: Reasons,
+    fold_text: bool = True,
+    tel: bool = True,
 ) -> tuple[Digits, np.ndarray, np.ndarray]:
     """:func:`._scalar.clean_text` over a column: (digits, international, national_form).
 
-    Refusals go to ``codes``; rows already refused (``codes >= 0``) are left alone.
+    Refusals go to ``codes``; rows already refused (``codes >= 0``) are left alone. Non-ASCII
+    rows (``fold_text``) and "tel:" rows (``tel``) are cleaned apart, by the same function on
+    their folded text or the text after "tel:".
     """
     n = len(text)
     is_null = text.is_null().to_numpy(zero_copy_only=False)
@@ -252,6 +297,21 @@ def clean_vec(
     out = Digits(digits, lengths, lead_zero)
 
     slow &= open_
+    # "tel:+1-201-555-0123": the rest of the cell is cleaned as a cell of its own.
+    tel_rows = np.zeros(0, dtype=np.int64)
+    if tel and slow.any():
+        rows = np.flatnonzero(slow)
+        uri = np_bool(pc.match_substring_regex(text.take(rows), TEL.pattern))
+        if uri.any():
+            tel_rows = rows[uri]
+            rest = pc.replace_substring_regex(
+                text.take(tel_rows), TEL.pattern, "", max_replacements=1
+            )
+            tel_codes = codes[tel_rows]
+            tel_digits, tel_intl, tel_national = clean_vec(
+                rest, tel_codes, reasons, fold_text=False, tel=False
+            )
+            slow[tel_rows] = False
     if slow.any():
         rows, sci = _scientific_vec(text, np.flatnonzero(slow), codes, reasons)
         slow[rows] = False
@@ -274,6 +334,11 @@ def clean_vec(
         international[rows] = u_intl[index]
         national[rows] = u_national[index]
         out.replace(rows, u_digits.take(pa.array(index)))
+    if len(tel_rows):
+        codes[tel_rows] = tel_codes
+        international[tel_rows] = tel_intl
+        national[tel_rows] = tel_national
+        out.replace(tel_rows, tel_digits.take())
     if len(folded_rows):
         codes[folded_rows] = folded_codes
         international[folded_rows] = folded_intl

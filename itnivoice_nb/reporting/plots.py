@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
@@ -236,7 +237,7 @@ class _FittedLabels(Formatter):
     def format_ticks(self, values: Sequence[float]) -> list[str]:
         names = [self._name(v) for v in values]
         axis = self.axis
-        if axis is None or axis.axes is None:
+        if not isinstance(axis, Axis) or axis.axes is None:
             return names
         ax = axis.axes
         low, high = sorted(ax.get_xlim())
@@ -423,7 +424,7 @@ def plot_outcomes(
 
 
 def _clean_reason(outcome: str, reason: str) -> str:
-    """The reason as a chart groups it: one reason for every duplicate, timestamps left out."""
+    """The reason as a chart groups it: one reason for every duplicate, dates shown as "…"."""
     if outcome == DUPLICATE:
         return DUPLICATE_REASON
     return _TIMESTAMP.sub("…", reason)
@@ -520,10 +521,8 @@ def plot_failure_reasons(
     ]
     note = f"\nnot counted: {', '.join(others)}" if others else ""
     if not mask.any():
-        which = "no rows that were not submitted" if outcomes is None else (
-            f"no {', '.join(chosen)} rows"
-        )
-        return _say(ax, title + note, which)
+        nothing = f"no {', '.join(chosen)} rows" if outcomes is not None else "every row submitted"
+        return _say(ax, title + note, nothing)
     counts = _reasons(results, mask, outcome)
     shown = counts.head(top)
     names = [OUTCOMES[int(code)] for code, _ in shown.index]

@@ -25,11 +25,11 @@ Example:
     >>> tidy = summary(results, by="segment", long=True)
     >>> tidy[tidy["count"] > 0]  # doctest: +NORMALIZE_WHITESPACE
           segment    outcome  count  share
-    0           a  submitted      1    0.5
-    1           a   rejected      1    0.5
-    10          b  submitted      1    1.0
-    24  (missing)    invalid      1    1.0
-    30      total  submitted      2    0.5
+    0           a  submitted      1   0.50
+    1           a   rejected      1   0.50
+    10          b  submitted      1   1.00
+    24  (missing)    invalid      1   1.00
+    30      total  submitted      2   0.50
     31      total   rejected      1    0.25
     34      total    invalid      1    0.25
 """
@@ -392,7 +392,7 @@ def style_summary(summary_df: pd.DataFrame, *, show_empty: bool = False) -> Styl
     )
     empty = [o for o in OUTCOMES if not summary_df[o].fillna(0).astype(bool).any()]
     if empty and not show_empty:
-        hidden = [c for o in empty for c in (o, o + SHARE_SUFFIX) if c in columns]
+        hidden: list[Hashable] = [c for o in empty for c in (o, o + SHARE_SUFFIX) if c in columns]
         styler = styler.hide(subset=hidden, axis="columns")
     by = summary_df.index.name
     caption = "Outcomes" + (f" per {by}" if by is not None else "")

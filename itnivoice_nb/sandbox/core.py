@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from .._running import register, unregister
 from .checks import Refusal, parse_upload
 from .endpoints import ENDPOINT_NAMES, ENDPOINTS
 from .faults import Fault, FaultBook
@@ -128,6 +129,7 @@ class Sandbox:
                 )
                 thread.start()
                 self._server, self._thread = server, thread
+                register(self.base_url, self.client)
         return self
 
     def stop(self) -> None:
@@ -137,6 +139,7 @@ class Sandbox:
             self._server = self._thread = None
         if server is None:
             return
+        unregister(f"http://{self._address[0]}:{server.server_port}/voice")
         server.shutdown()
         server.close()
         if thread is not None:
