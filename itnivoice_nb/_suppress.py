@@ -27,10 +27,10 @@ from typing import Any
 import pandas as pd
 
 from ._guess import guess_phone_column
+from ._tables import TABLE_SUFFIXES, read_table
 from .numbers import prepare
 
 DEFAULT_NAME = "the exclude list"
-TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +53,7 @@ def _read_file(path: str | os.PathLike[str]) -> pd.DataFrame:
     file = Path(path)
     if not file.is_file():
         raise FileNotFoundError(f"exclude: the suppression list {str(file)!r} was not found")
-    suffix = file.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        return pd.read_excel(file, dtype=str)
-    return pd.read_csv(file, dtype=str, sep=None, engine="python", encoding="utf-8-sig",
-                       keep_default_na=False, na_values=[""])
+    return read_table(file)
 
 
 def _one(value: Any, name: str | None) -> tuple[str, pd.Series]:

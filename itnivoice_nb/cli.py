@@ -108,21 +108,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _read_table(path: str, sheet: str | None) -> pd.DataFrame:
-    file = Path(path)
-    if not file.is_file():
+    from ._tables import read_table
+
+    if not Path(path).is_file():
         raise ValueError(f"recipients file not found: {path}")
-    suffix = file.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        return pd.read_excel(file, sheet_name=sheet or 0, dtype=str)
-    if suffix in (".csv", ".txt", ".tsv"):
-        return pd.read_csv(
-            file,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            sep="\t" if suffix == ".tsv" else ",",
-        )
-    raise ValueError(f"{path}: unknown file type {suffix!r}; allowed: .csv, .tsv, .txt, .xlsx")
+    return read_table(path, sheet=sheet)
 
 
 def _counts(results: pd.DataFrame) -> str:
@@ -297,6 +287,13 @@ def _send(args: argparse.Namespace) -> int:
             f"{Path(args.journal) / 'journal.sqlite'}"
         )
     df = _read_table(args.recipients, args.sheet)
+    if args.column is None:
+        from ._guess import guess_phone_column
+
+        args.column = guess_phone_column(df)
+        if args.column is None:
+            raise ValueError(f"{args.recipients} has no columns")
+        print(f"phone column: {args.column} (guessed; choose another with --column)")
     message = _messages(args)
     output = Path(args.output or Path(args.recipients).with_suffix("").name + "_results.csv")
     options = {
@@ -486,7 +483,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     send.add_argument("recipients", help="CSV, TSV or Excel file with a column of numbers")
     send.add_argument(
-        "--column", default="phone", help="column holding the numbers (default phone)"
+        "--column", help="column holding the numbers (default: guessed from names and content)"
     )
     send.add_argument("--sheet", help="Excel sheet name (default: the first)")
     _message_options(send)

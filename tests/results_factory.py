@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 from itnivoice_nb.outcomes import (
     ALREADY_CALLED,
@@ -291,3 +293,50 @@ def _add_records(
 def figure_texts(figure: Figure) -> list[str]:
     """Every piece of text drawn on ``figure``: titles, tick labels, bar labels, legends..."""
     return [t.get_text() for t in figure.findobj(Text) if t.get_text()]
+
+
+def sent_within(seconds: float, n: int = 40, start: str = "2024-05-01 14:02:05") -> pd.DataFrame:
+    """``n`` submitted rows whose ``sent_at`` are spread evenly over ``seconds`` from ``start``."""
+    offsets = pd.to_timedelta(np.linspace(0.0, seconds, n), unit="s")
+    return pd.DataFrame(
+        {
+            "outcome": pd.Series([SUBMITTED] * n, dtype=OUTCOME_DTYPE),
+            "sent_at": pd.Timestamp(start, tz="UTC") + offsets,
+        }
+    )
+
+
+def drawn(figure: Figure) -> object:
+    """Lay out and draw ``figure`` (no pixels) and return its renderer, for window extents."""
+    figure.draw_without_rendering()
+    return figure._get_renderer()  # type: ignore[attr-defined]
+
+
+def text_boxes(texts: list[Text], renderer: object) -> list[tuple[str, Bbox]]:
+    """The window extent of every visible, non-empty text, with its text."""
+    return [
+        (t.get_text(), t.get_window_extent(renderer))  # type: ignore[arg-type]
+        for t in texts
+        if t.get_visible() and t.get_text()
+    ]
+
+
+def overlaps(boxes: list[tuple[str, Bbox]], slack: float = 0.5) -> list[tuple[str, str]]:
+    """Pairs of boxes that overlap by more than ``slack`` pixels both ways."""
+    found = []
+    for i, (a_text, a) in enumerate(boxes):
+        for b_text, b in boxes[i + 1 :]:
+            wide = min(a.x1, b.x1) - max(a.x0, b.x0)
+            tall = min(a.y1, b.y1) - max(a.y0, b.y0)
+            if wide > slack and tall > slack:
+                found.append((a_text, b_text))
+    return found
+
+
+def bar_boxes(ax: Axes, renderer: object) -> list[Bbox]:
+    """The window extents of the bars (rectangles of non-zero size) of ``ax``."""
+    return [
+        p.get_window_extent(renderer)  # type: ignore[arg-type]
+        for p in ax.patches
+        if p.get_visible() and p.get_width() and p.get_height()  # type: ignore[attr-defined]
+    ]

@@ -99,7 +99,9 @@ def test_to_excel_writes_summary_rows_and_calls(tmp_path: Path) -> None:
 
     s_header, s_body, s_sheet = _sheet(path, "summary")
     table = iv.summary(calls)
-    assert s_header == ["group", *table.columns]
+    currency = table.attrs.get("currency")
+    money = f"total_cost ({currency})" if currency else "total_cost"
+    assert s_header == ["group", *(money if c == "total_cost" else c for c in table.columns)]
     assert s_body[0][0] == "total" and s_body[0][1] == len(calls)
     assert s_body[0][s_header.index("answered")] == int(table["answered"].iloc[0])
     assert s_sheet.cell(row=2, column=s_header.index("submitted_share") + 1).number_format == (

@@ -192,12 +192,8 @@ REFUSED = [
     ("800 1234 567", f"{NATIONAL_FORM}; not valid for +800 (non-geographic)"),
     ("91+8563214120", "'+' inside the number"),
     ("++918563214120", "'+' inside the number"),
-    # letters, other characters
-    ("n/a", "contains letters"),
+    # letters, other characters (missing words, extensions, vanity numbers: see below)
     ("unknown", "contains letters"),
-    ("+91 85632 14120 ext 12", "contains letters"),
-    ("tel:+918563214120", "contains letters"),
-    ("1-800-FLOWERS", "contains letters"),
     ("+7 916 123-45-67 Иван", "contains letters"),
     ("#918563214120", "unexpected character '#'"),
     ("*918563214120", "unexpected character '*'"),
@@ -275,6 +271,256 @@ def test_refused_values(value: object, reason: str) -> None:
 def test_dot_zero_never_becomes_an_extra_digit() -> None:
     out = prepare(frame([918563214120.0, "918563214120.0", "91856321412.0", 91856321412.0]))
     assert out["number"].tolist() == [N, N, "91856321412", "91856321412"]
+
+
+# --------------------------------------------------------------------------- cells people type
+
+MISSING = "missing"
+EXTENSION = "has an extension: a voice message cannot dial one"
+VANITY = "has letters for digits (a vanity number): write it in digits"
+LETTERS = "contains letters"
+
+# Missing values written as words: what pandas' read_csv reads as missing (any case), what
+# astype(str) writes for them, and what people type ("-" and "—" were missing already).
+MISSING_WORDS = [
+    "NULL",
+    "N/A",
+    "#N/A",
+    "n/a",
+    "none",
+    "nan",
+    "null",
+    "NA",
+    " n / a ",
+    "N/a",
+    "Null",
+    "NONE",
+    "None",
+    "NaN",
+    "NaT",
+    "<NA>",
+    "#N/A N/A",
+    "#NA",
+    "-nan",
+    "1.#IND",
+    "nil",
+    "n.a.",
+    "(blank)",
+    "\tNULL\n",
+    "\u200bN/A",  # with a zero-width space, as copied from a web page
+    "n／a",  # a full-width slash
+]
+
+# RFC 3966 tel: URIs: the prefix goes, the rest is read like any cell.
+TEL_URIS = [
+    ("tel:+1-201-555-0123", "12015550123"),
+    ("TEL:+1-201-555-0123", "12015550123"),
+    ("tel: +91 85632 14120", N),
+    ("tel:+918563214120", N),
+    (" tel:+44 (0)20 7946 0958 ", "442079460958"),
+    ("tel:٩١٨٥٦٣٢١٤١٢٠", N),
+]
+
+# An extension after a number (libphonenumber's labels): the vendor dials numbers only.
+EXTENSIONS = [
+    "+1 201 555 0123 x 1234",
+    "+1 201 555 0123 x1234",
+    "+1 201 555 0123 X.1234",
+    "+1 201 555 0123 ext. 5",
+    "+1 201 555 0123 ext 5",
+    "+1 201 555 0123 EXT:5",
+    "+1 201 555 0123 extension 12",
+    "+1 201 555 0123 extn 12",
+    "+1 201 555 0123 #12",
+    "+1 201 555 0123 # 12",
+    "+1 201 555 0123, ext. 12",
+    "+1-201-555-0123;ext=12",
+    "tel:+1-201-555-0123;ext=12",
+    "+91 85632 14120 ext 12",
+    "+1 (234) 567-8901 x. 1234",  # dataprep's clean_phone cases
+    "2345678901 extension 1234",
+    "555-234-6789 ext 32",
+    "+55 11 2345-6789 ramal 12",
+    "+34 912 345 678 extensión 12",
+    "+7 495 123-45-67 доб. 123",
+]
+
+# Letters standing for digits on a phone keypad.
+VANITY_NUMBERS = [
+    "1-800-GOT-JUNK",
+    "+1 800 FLOWERS",
+    "1-800-FLOWERS",
+    "1-800-flowers",
+    "800-299-JUNK",  # dataprep's clean_phone cases
+    "1-866-4ZIPCAR",
+    "1-800-G-O-T-J-U-N-K",
+    "1-800-MATTRESS",
+    "+44 800 FLOWERS",
+]
+
+# The new rules stop where they should: these keep "contains letters".
+STILL_LETTERS = [
+    "123 ABC COMPANY",  # dataprep: a name, not a number (10 letters)
+    "hello",
+    "x 1234",  # an extension with no number before it
+    "ext. 918563",
+    "+1 201 555 0123 ext",  # a word after a whole number, no extension digits
+    "+91 85632 14120 Ravi",
+    "tel:tel:+918563214120",  # one prefix only
+    "call +918563214120",
+    "NULL 918563214120",
+    "nan nan",
+]
+
+
+@pytest.mark.parametrize("value", MISSING_WORDS, ids=ident)
+def test_missing_words_are_missing(value: str) -> None:
+    assert normalize_number(value) == (None, MISSING)
+    assert one(value) == (None, MISSING)
+    assert one(value, default_region="US", strict=True) == (None, MISSING)
+
+
+@pytest.mark.parametrize(("value", "digits"), TEL_URIS, ids=ident)
+def test_tel_uri_is_read_like_the_number(value: str, digits: str) -> None:
+    assert normalize_number(value) == (digits, None)
+    assert one(value) == (digits, None)
+    bare = value.strip().split(":", 1)[1]
+    assert normalize_number(value) == normalize_number(bare)
+
+
+@pytest.mark.parametrize("value", EXTENSIONS, ids=ident)
+def test_extensions_have_their_own_reason(value: str) -> None:
+    assert normalize_number(value) == (None, EXTENSION)
+    assert one(value) == (None, EXTENSION)
+    assert one(value, default_region="US") == (None, EXTENSION)
+
+
+@pytest.mark.parametrize("value", VANITY_NUMBERS, ids=ident)
+def test_vanity_numbers_have_their_own_reason(value: str) -> None:
+    assert normalize_number(value) == (None, VANITY)
+    assert one(value) == (None, VANITY)
+    assert one(value, default_region="US") == (None, VANITY)
+
+
+@pytest.mark.parametrize("value", STILL_LETTERS, ids=ident)
+def test_other_letters_are_still_letters(value: str) -> None:
+    assert normalize_number(value) == (None, LETTERS)
+    assert one(value) == (None, LETTERS)
+
+
+@pytest.mark.parametrize("dtype", ["str", "string[python]", "category", object])
+def test_people_cells_agree_on_every_text_dtype(dtype: object) -> None:
+    """The vectorised column path gives what normalize_number gives, cell by cell."""
+    values = [
+        *MISSING_WORDS,
+        *(v for v, _ in TEL_URIS),
+        *EXTENSIONS,
+        *VANITY_NUMBERS,
+        *STILL_LETTERS,
+    ] * 2
+    out = prepare(frame(values, dtype=dtype))
+    assert pairs(out) == [normalize_number(v) for v in values]
+    reasons = set(out["invalid_reason"].dropna())
+    assert {MISSING, EXTENSION, VANITY, LETTERS} <= reasons
+
+
+def test_missing_words_hold_a_letter() -> None:
+    """The column path looks for missing words among the cells with letters only."""
+    from itnivoice_nb.numbers import _rules
+
+    assert all(re.search("[a-z]", word) for word in _rules.MISSING_WORDS)
+    assert all(word == word.lower() and not re.search(r"\s", word) for word in _rules.MISSING_WORDS)
+
+
+# --------------------------------------------------------------------------- the region's own form
+
+
+def test_national_form_beats_the_date_guess() -> None:
+    """New Caledonia writes its numbers "20.12.34"; with its region the number wins."""
+    assert one("20.12.34", default_region="NC") == ("687201234", None)
+    assert one(" 20.12.34 ", default_region="NC", strict=True) == ("687201234", None)
+    assert one("٢٠.١٢.٣٤", default_region="NC") == ("687201234", None)
+    # not a valid number of the region: still a date
+    assert one("20.12.34", default_region="FR") == (None, "looks like a date: 20.12.34")
+    assert one("31/01/2024", default_region="IN") == (None, "looks like a date: 31/01/2024")
+    # no region: the date guess stands (nothing says which country's form it is)
+    assert normalize_number("20.12.34") == (None, "looks like a date: 20.12.34")
+    out = prepare(
+        frame(["20.12.34", "20.12.34", "+687 20.12.34", "2024-01-31"], dtype="str"),
+        default_region="NC",
+    )
+    assert out["number"].tolist()[:3] == ["687201234"] * 3
+    assert out["duplicate"].tolist() == [False, True, True, False]
+    assert out["invalid_reason"].iloc[3] == "looks like a date: 2024-01-31"
+
+
+_FORMATS = {
+    "NATIONAL": phonenumbers.PhoneNumberFormat.NATIONAL,
+    "INTERNATIONAL": phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+    "E164": phonenumbers.PhoneNumberFormat.E164,
+}
+# Example numbers of other types that the vendor cannot be sent, and why (type, reason):
+_TYPE_EXCEPTIONS = {
+    # Canada's "310-xxxx" numbers are dialled without an area code: local only, no E.164 form
+    ("CA", phonenumbers.PhoneNumberType.UAN): "local number only, add the area code",
+    # Iran's 4-digit service numbers: +98 9601 is 6 digits, under the vendor's 7
+    ("IR", phonenumbers.PhoneNumberType.UAN): "too short: 6 digits",
+}
+
+
+def _examples(region: str, kinds: Sequence[int]) -> list[tuple[int, str, str]]:
+    """(type, text, E.164 digits) of the region's example numbers, in the three formats."""
+    found = []
+    for kind in kinds:
+        example = (
+            phonenumbers.example_number(region)
+            if kind < 0
+            else phonenumbers.example_number_for_type(region, kind)
+        )
+        if example is None:
+            continue
+        digits = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)[1:]
+        for fmt in _FORMATS.values():
+            found.append((kind, phonenumbers.format_number(example, fmt), digits))
+    return found
+
+
+@pytest.mark.parametrize("region", sorted(phonenumbers.SUPPORTED_REGIONS))
+def test_every_region_example_number(region: str) -> None:
+    """libphonenumber's example, mobile and fixed-line numbers of every region, written
+    national, international and E.164, with that region as default_region: all accepted."""
+    main = [-1, phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE]
+    examples = _examples(region, main)
+    assert examples, region
+    texts = [text for _, text, _ in examples]
+    expected = [(digits, None) for _, _, digits in examples]
+    for strict in (False, True):
+        out = prepare(frame(texts, dtype="str"), default_region=region, strict=strict)
+        assert pairs(out) == expected, (region, strict)
+    # the international forms need no region at all
+    international = [(t, d) for (_, t, d) in examples if t.startswith("+")]
+    out = prepare(frame([t for t, _ in international], dtype="str"))
+    assert pairs(out) == [(d, None) for _, d in international], region
+
+
+@pytest.mark.parametrize("region", sorted(phonenumbers.SUPPORTED_REGIONS))
+def test_every_region_other_example_types(region: str) -> None:
+    """The other types (toll free, VoIP, UAN…): accepted, but for the exceptions above."""
+    kinds = [k for k in phonenumbers.PhoneNumberType.values() if k not in (0, 1)]
+    examples = _examples(region, kinds)
+    out = prepare(frame([text for _, text, _ in examples], dtype="str"), default_region=region)
+    for (kind, text, digits), got in zip(examples, pairs(out), strict=True):
+        exception = _TYPE_EXCEPTIONS.get((region, kind))
+        if exception is None:
+            assert got == (digits, None), (region, kind, text)
+        else:
+            assert got[0] is None and got[1] is not None and got[1].endswith(exception), got
+    refused = {
+        (region, kind)
+        for (kind, _, _), (number, _) in zip(examples, pairs(out), strict=True)
+        if number is None
+    }
+    assert refused == {k for k in _TYPE_EXCEPTIONS if k[0] == region}
 
 
 # --------------------------------------------------------------------------- column dtypes
@@ -374,7 +620,7 @@ def test_float64_column_still_exact() -> None:
 
 @pytest.mark.parametrize("dtype", ["str", "string", "string[python]", "category", object])
 def test_text_columns(dtype: object) -> None:
-    values = ["+91 85632 14120", None, "n/a", "٩١٨٥٦٣٢١٤١٢٠", "9.18563214120E+11"]
+    values = ["+91 85632 14120", None, "unknown", "٩١٨٥٦٣٢١٤١٢٠", "9.18563214120E+11"]
     out = prepare(frame(values, dtype=dtype))
     assert out["number"].tolist()[::3] == [N, N]
     assert out["invalid_reason"].tolist()[1:3] == ["missing", "contains letters"]
@@ -659,7 +905,12 @@ REGION = [
     ("0856321412012345", "IN", None, "not a possible number for IN: too long"),
     ("+44 12", "IN", None, "not a possible number for +44: too short"),
     ("+999 1234567", "IN", None, "cannot parse: invalid country code"),
-    ("n/a", "IN", None, "contains letters"),
+    ("unknown", "IN", None, "contains letters"),
+    ("n/a", "IN", None, "missing"),
+    ("tel:+91-85632-14120", "IN", N, None),
+    ("tel:08563214120", "IN", N, None),
+    ("+91 85632 14120 ext. 12", "IN", None, "has an extension"),
+    ("1-800-FLOWERS", "US", None, "has letters for digits"),
     ("", "IN", None, "missing"),
     ("9.18563E+11", "IN", None, "scientific notation hides digits"),
     ("91856321412, 91856321300", "IN", None, "several numbers in one cell"),

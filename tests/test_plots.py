@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import inspect
+import re
 import time
 
 import matplotlib.pyplot as plt
@@ -14,12 +16,22 @@ from matplotlib.colors import to_hex
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from results_factory import figure_texts, make_results
+from results_factory import (
+    bar_boxes,
+    drawn,
+    figure_texts,
+    make_results,
+    overlaps,
+    sent_within,
+    text_boxes,
+)
 
-from itnivoice_nb import plots
+import itnivoice_nb as iv
+from itnivoice_nb import plots, reporting
 from itnivoice_nb.outcomes import OUTCOME_COLORS, OUTCOME_DTYPE, OUTCOMES, RECORD_COLUMNS
-from itnivoice_nb.plots import (
+from itnivoice_nb.reporting import (
     NO_RECORDS,
+    NOT_SUBMITTED,
     plot_by_country,
     plot_call_results,
     plot_cost,
@@ -87,7 +99,7 @@ def test_outcome_bars_are_the_counts_in_outcome_order_with_fixed_colours(
     expected = records["outcome"].astype(str).value_counts().reindex(OUTCOMES, fill_value=0)
     ax = plot_outcomes(records)
     assert [p.get_height() for p in ax.patches] == expected.tolist()
-    assert tick_texts(ax.get_xticklabels()) == list(OUTCOMES)
+    assert [t.replace("\n", "_") for t in tick_texts(ax.get_xticklabels())] == list(OUTCOMES)
     assert hexes(ax.patches) == [OUTCOME_COLORS[o].lower() for o in OUTCOMES]
     assert "3,000" in ax.get_title()
     assert ax.get_xlabel() and ax.get_ylabel()
@@ -139,9 +151,12 @@ def test_outcome_by_group_merges_groups_beyond_max_groups(plain: pd.DataFrame) -
 
 
 def expected_reasons(results: pd.DataFrame) -> pd.Series:
-    """Rows per (outcome, reason), most common first; ties in outcome order, then by reason."""
-    failing = results[results["outcome"].isin(["invalid", "rejected", "failed", "unknown"])]
+    """Rows per (outcome, reason) of the rows not submitted, most common first; ties in outcome
+    order, then by reason. Duplicates have one reason; dates in reasons are "…"."""
+    failing = results[results["outcome"] != "submitted"]
     reason = failing["outcome_reason"].fillna(failing["invalid_reason"])
+    reason = reason.str.replace(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", "…", regex=True)
+    reason = reason.mask(failing["outcome"] == "duplicate", "same number as an earlier row")
     pairs = pd.DataFrame({"outcome": failing["outcome"].astype(str), "reason": reason})
     counts = pairs.value_counts().rename("rows").reset_index()
     counts["rank"] = counts["outcome"].map(OUTCOMES.index)
@@ -154,15 +169,15 @@ def test_failure_reasons_are_the_top_n_most_common(records: pd.DataFrame) -> Non
     top = expected.head(4)
     ax = plot_failure_reasons(records, top=4)
     widths = [p.get_width() for p in ax.patches]
-    assert widths == top.tolist()
-    assert widths == sorted(widths, reverse=True)
+    assert widths == [*top.tolist(), expected.iloc[4:].sum()]
+    assert widths[:4] == sorted(widths[:4], reverse=True)
     ticks = [t.replace("\n", " ") for t in tick_texts(ax.get_yticklabels())]
-    assert ticks == [reason for _, reason in top.index]
-    assert hexes(ax.patches) == [OUTCOME_COLORS[outcome].lower() for outcome, _ in top.index]
+    assert ticks == [reason for _, reason in top.index] + [f"(other {len(expected) - 4} reasons)"]
+    assert hexes(ax.patches)[:4] == [OUTCOME_COLORS[outcome].lower() for outcome, _ in top.index]
+    assert hexes(ax.patches)[4] == to_hex(reporting.NEUTRAL)
     assert f"top 4 of {len(expected)} reasons" in ax.get_title()
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert set(legend) <= {"invalid", "rejected", "failed", "unknown"}
-    assert "duplicate" not in figure_texts(ax.figure)
+    assert set(legend) <= set(NOT_SUBMITTED)
 
 
 def test_a_reason_under_two_outcomes_gets_a_bar_for_each() -> None:
@@ -171,16 +186,22 @@ def test_a_reason_under_two_outcomes_gets_a_bar_for_each() -> None:
         outcome_reason=["timeout", "timeout", "timeout", "number in blacklist", None, "dup"],
     )
     ax = plot_failure_reasons(results)
-    # ties: in outcome order (rejected before unknown)
-    assert tick_texts(ax.get_yticklabels()) == ["timeout", "number in blacklist", "timeout"]
-    assert [p.get_width() for p in ax.patches] == [2, 1, 1]
+    # ties: in outcome order (rejected before unknown before duplicate)
+    assert tick_texts(ax.get_yticklabels()) == [
+        "timeout",
+        "number in blacklist",
+        "timeout",
+        "same number as an earlier row",
+    ]
+    assert [p.get_width() for p in ax.patches] == [2, 1, 1, 1]
     assert hexes(ax.patches) == [
         OUTCOME_COLORS["failed"].lower(),
         OUTCOME_COLORS["rejected"].lower(),
         OUTCOME_COLORS["unknown"].lower(),
+        OUTCOME_COLORS["duplicate"].lower(),
     ]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["rejected", "failed", "unknown"]
+    assert legend == ["rejected", "failed", "unknown", "duplicate"]
 
 
 def test_invalid_rows_fall_back_to_invalid_reason() -> None:
@@ -197,6 +218,8 @@ def test_invalid_rows_fall_back_to_invalid_reason() -> None:
 def test_failure_reasons_rejects_a_bad_top(records: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="top"):
         plot_failure_reasons(records, top=0)
+    with pytest.raises(ValueError, match="outcomes must name some of"):
+        plot_failure_reasons(records, outcomes=["submitted"])
 
 
 # --------------------------------------------------------------------------- countries
@@ -267,7 +290,7 @@ def test_timeline_bins_by_the_given_freq() -> None:
     bars = containers(ax)
     assert [p.get_height() for p in bars["submitted"]] == [1, 1]
     assert [p.get_height() for p in bars["failed"]] == [1, 0]
-    assert "per 1min" in ax.get_title()
+    assert "per 1 min" in ax.get_title()
     with pytest.raises(ValueError, match="fixed bin length"):
         plot_timeline(results, freq="MS")
 
@@ -405,8 +428,12 @@ def test_records_still_in_progress_are_said_in_words(plain: pd.DataFrame) -> Non
 
 
 def test_no_failures_is_said_in_words() -> None:
-    ax = plot_failure_reasons(frame(["submitted", "duplicate"], outcome_reason=[None, "dup"]))
-    assert "no invalid, rejected, failed or unknown rows" in center_text(ax)
+    ax = plot_failure_reasons(frame(["submitted", "submitted"], outcome_reason=[None, None]))
+    assert center_text(ax) == "every row submitted"
+    results = frame(["submitted", "duplicate"], outcome_reason=[None, "dup"])
+    ax = plot_failure_reasons(results, outcomes=["rejected", "failed"])
+    assert center_text(ax) == "no rejected, failed rows"
+    assert "not counted: 1 duplicate" in ax.get_title()
 
 
 @pytest.mark.parametrize(
@@ -545,3 +572,247 @@ def test_a_million_rows_draw_in_seconds() -> None:
     slow = {name: round(t, 2) for name, t in timings.items() if t > 3.0}
     assert not slow, f"slower than 3 s on 1M rows: {slow} (all: {timings})"
     assert plots.plot_by_country(big).get_title().startswith("Outcome per country calling code")
+
+
+# --------------------------------------------------------------------------- signatures
+
+
+def test_every_chart_takes_the_data_first_and_keywords_after(records: pd.DataFrame) -> None:
+    for chart in ALL_CHARTS:
+        params = list(inspect.signature(chart).parameters.values())
+        assert params[0].name == "results", chart.__name__
+        assert params[0].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD, chart.__name__
+        assert [p.kind for p in params[1:]] == [inspect.Parameter.KEYWORD_ONLY] * (
+            len(params) - 1
+        ), chart.__name__
+        assert inspect.signature(chart).parameters["ax"].default is None, chart.__name__
+    with pytest.raises(TypeError):
+        plot_outcomes(records, "segment")  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        plot_timeline(records, "1s")  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("chart", ALL_CHARTS)
+def test_ax_none_is_a_new_axes_and_a_given_ax_is_drawn_on(chart, records: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
+    ax = chart(records)
+    assert isinstance(ax, Axes) and len(plt.get_fignums()) == 1
+    figure = Figure()
+    given = figure.subplots()
+    assert chart(records, ax=given) is given
+    assert given.get_title() and len(plt.get_fignums()) == 1
+
+
+# --------------------------------------------------------------------------- currency
+
+
+def test_cost_names_its_currency_and_never_a_question_mark(records: pd.DataFrame) -> None:
+    some_unnamed = records.assign(currency=records["currency"].mask(records.index % 3 == 0))
+    for results in (some_unnamed, records.drop(columns=["currency"])):
+        ax = plot_cost(results, by="segment")
+        assert not [t for t in figure_texts(ax.get_figure(root=True)) if "?" in t]
+        assert ax.get_xlabel() == "cost (USD)"
+        assert f"{records['cost'].sum():,.2f} USD over" in plot_cost(results).get_title()
+        assert [t.get_text().split()[-1] for t in ax.texts] == ["USD"] * 4
+        assert sum(p.get_width() for p in ax.patches) == pytest.approx(records["cost"].sum())
+    # the account's currency is the one the other records name
+    inr = some_unnamed.assign(currency=some_unnamed["currency"].replace("USD", "INR"))
+    ax = plot_cost(inr)
+    assert ax.get_xlabel() == "cost (INR)" and len(ax.patches) == 1
+    # an explicit currency names costs whose records do not, and must agree with the others
+    ax = plot_cost(records.drop(columns=["currency"]), currency="EUR")
+    assert ax.get_xlabel() == "cost (EUR)" and " EUR over " in ax.get_title()
+    with pytest.raises(ValueError, match=r"currency='EUR', but the call records say USD"):
+        plot_cost(records, currency="EUR")
+    with pytest.raises(ValueError, match="currency code"):
+        plot_cost(records, currency="?")
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+READABLE_TIME = re.compile(
+    r"^(0 m?s|\+[\d.]+ m?s|\d\d:\d\d(:\d\d)?|(\d\d )?[A-Z][a-z]{2}|\d{4})$"
+)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [(0.05, "1 ms"), (0.35, "10 ms"), (45, "1 s"), (600, "10 s"), (5 * 3600, "5 min"),
+     (3 * 86400, "2 h")],
+)  # fmt: skip
+def test_timeline_bins_and_ticks_read_at_every_time_scale(seconds: float, words: str) -> None:
+    results = sent_within(seconds, n=60)
+    figure = Figure(figsize=(5.0, 3.0), layout="constrained")
+    ax = plot_timeline(results, ax=figure.subplots())
+    renderer = drawn(figure)
+    assert ax.get_title() == f"Rows sent per {words} (n=60)"
+    assert sum(p.get_height() for p in ax.patches) == 60
+    assert len([p for p in ax.patches if p.get_height()]) >= 5  # spread over bars
+    ticks = text_boxes(ax.get_xticklabels(), renderer)
+    labels = [t for t, _ in ticks]
+    assert len(labels) >= 3 and all(READABLE_TIME.match(t) for t in labels), labels
+    assert overlaps(ticks) == []
+    if seconds < 120:
+        assert ax.get_xlabel() == "time after 2024-05-01 14:02:05.000 UTC (first bin)"
+        assert labels[0] in ("0 s", "0 ms") and labels[1].startswith("+")
+    else:
+        assert ax.get_xlabel().startswith("sent at, UTC (2024-05-01 14:02:05 to ")
+
+
+# --------------------------------------------------------------------------- legends and labels
+
+
+def _legend_clear_of_bars(ax: Axes, legend_box: object, renderer: object) -> None:
+    boxes = [("legend", legend_box)] + [("bar", b) for b in bar_boxes(ax, renderer)]
+    assert [pair for pair in overlaps(boxes) if "legend" in pair] == [], ax.get_title()  # type: ignore[arg-type]
+
+
+def test_legends_never_sit_on_bars(records: pd.DataFrame) -> None:
+    # a spike in the middle of the histogram, where a legend at "upper center" would sit
+    spike = frame(
+        ["submitted"] * 60,
+        answered=pd.array([True] * 60, dtype="boolean"),
+        call_duration=pd.array([25] * 55 + [50] * 5, dtype="Int64"),
+    )
+    spike.attrs = {"message": {"max_duration": 50, "loop_count": 2}}
+    charts = [
+        plot_durations(spike),
+        plot_durations(records),
+        plot_outcomes(records, by="segment"),
+        plot_failure_reasons(records),
+        plot_by_country(records),
+        plot_timeline(records),
+        plot_funnel(records, by="segment"),
+        plot_responses(records, by="segment"),
+    ]
+    for ax in charts:
+        renderer = drawn(ax.get_figure(root=True))  # type: ignore[arg-type]
+        legend = ax.get_legend()
+        assert legend is not None, ax.get_title()
+        _legend_clear_of_bars(ax, legend.get_window_extent(renderer), renderer)  # type: ignore[arg-type]
+    figure = report(records, by="segment")
+    renderer = drawn(figure)
+    outcome_legend = figure.legends[0].get_window_extent(renderer)  # type: ignore[arg-type]
+    for ax in figure.axes:
+        _legend_clear_of_bars(ax, outcome_legend, renderer)
+        if ax.get_legend() is not None:
+            _legend_clear_of_bars(ax, ax.get_legend().get_window_extent(renderer), renderer)  # type: ignore[arg-type, union-attr]
+
+
+def _four_inch_axes() -> list[tuple[Figure, Axes]]:
+    exact = Figure(figsize=(5.0, 4.0))
+    constrained = Figure(figsize=(4.0, 3.0), layout="constrained")
+    return [(exact, exact.add_axes((0.1, 0.4, 0.8, 0.5))), (constrained, constrained.subplots())]
+
+
+def test_outcome_names_never_run_together_in_a_four_inch_axes(records: pd.DataFrame) -> None:
+    for figure, ax in _four_inch_axes():
+        plot_outcomes(records, ax=ax)
+        renderer = drawn(figure)
+        if figure.get_layout_engine() is None:
+            assert ax.get_window_extent(renderer).width == pytest.approx(4 * figure.dpi)
+        ticks = text_boxes(ax.get_xticklabels(), renderer)
+        assert [t.replace("\n", "_") for t, _ in ticks] == list(OUTCOMES)  # every name, whole
+        assert overlaps(ticks) == []
+        bar_labels = text_boxes(ax.texts, renderer)
+        assert overlaps(bar_labels) == []
+        top = ax.get_window_extent(renderer).y1
+        assert all(box.y1 <= top + 1 for _, box in bar_labels)
+    for figure, ax in _four_inch_axes():  # and the other charts of outcomes
+        plot_timeline(sent_within(0.35), ax=ax)
+        assert overlaps(text_boxes(ax.get_xticklabels(), drawn(figure))) == []
+        ax.clear()
+        plot_outcomes(records, by="segment", ax=ax)
+        renderer = drawn(figure)
+        assert overlaps(text_boxes(ax.texts, renderer)) == []
+        assert overlaps(text_boxes(ax.get_yticklabels(), renderer)) == []
+
+
+@pytest.mark.parametrize("by", [None, "segment"])
+def test_no_labels_run_together_in_the_report(records: pd.DataFrame, by: str | None) -> None:
+    figure = report(records, by=by)
+    renderer = drawn(figure)
+    for ax in figure.axes:
+        for labels in (ax.get_xticklabels(), ax.get_yticklabels(), ax.texts):
+            assert overlaps(text_boxes(labels, renderer)) == [], ax.get_title()
+    names = [t.replace("\n", "_") for t, _ in text_boxes(figure.axes[0].get_xticklabels(),
+                                                         renderer)]  # fmt: skip
+    assert names == (list(OUTCOMES) if by is None else names)
+
+
+# --------------------------------------------------------------------------- counts add up
+
+
+def _title_count(title: str, pattern: str) -> int:
+    found = re.search(pattern, title)
+    assert found, (pattern, title)
+    return int(found.group(1).replace(",", ""))
+
+
+def test_title_counts_are_the_sum_of_the_bars(records: pd.DataFrame) -> None:
+    not_submitted = int((records["outcome"] != "submitted").sum())
+    for top in (3, 10, 100):
+        ax = plot_failure_reasons(records, top=top)
+        bars = sum(p.get_width() for p in ax.patches)
+        assert _title_count(ax.get_title(), r"\(([\d,]+) rows\)") == bars == not_submitted
+    ax = plot_failure_reasons(records, outcomes=["rejected", "duplicate"])
+    chosen = records["outcome"].isin(["rejected", "duplicate"]).sum()
+    assert _title_count(ax.get_title(), r"\(([\d,]+) rows\)") == chosen
+    assert sum(p.get_width() for p in ax.patches) == chosen
+    counts = records["outcome"].astype(str).value_counts()
+    assert f"not counted: {counts['failed']:,} failed, {counts['unknown']:,} unknown" in (
+        ax.get_title()
+    )
+
+    def widths(ax: Axes) -> float:
+        return float(sum(p.get_width() for p in ax.patches))
+
+    def heights(ax: Axes) -> float:
+        return float(sum(p.get_height() for p in ax.patches))
+
+    checks = [
+        (plot_outcomes(records), r"n=([\d,]+)", heights),
+        (plot_outcomes(records, by="segment"), r"n=([\d,]+)", widths),
+        (plot_by_country(records), r"n=([\d,]+)", widths),
+        (plot_timeline(records), r"n=([\d,]+)", heights),
+        (plot_call_results(records), r"\(([\d,]+) calls with a record", widths),
+        (plot_durations(records), r"n=([\d,]+)", heights),
+    ]
+    for ax, pattern, total in checks:
+        assert _title_count(ax.get_title(), pattern) == total(ax), ax.get_title()
+    funnel = plot_funnel(records)
+    assert _title_count(funnel.get_title(), r"n=([\d,]+)") == funnel.patches[0].get_width()
+    keys = plot_responses(records)
+    assert widths(keys) == pytest.approx(1.0)  # shares of the answered calls in the title
+
+
+# --------------------------------------------------------------------------- newer outcomes
+
+
+def test_the_newer_outcomes_are_drawn_like_the_others() -> None:
+    newer = ["already_called", "deferred", "excluded"]
+    results = frame(
+        [*newer, "deferred", "submitted"],
+        number=["919812345678", "919812345679", "14165550123", "14165550124", "447700900123"],
+        outcome_reason=[
+            "called 2026-11-20 10:00 UTC in campaign 'spring'",
+            "21:03 local (Asia/Kolkata); window 09:00-20:00; opens 2026-11-21 09:00 local",
+            "on the suppression list 'opt-outs'",
+            "21:03 local (Asia/Kolkata); window 09:00-20:00; opens 2026-11-21 09:00 local",
+            None,
+        ],
+    )
+    ax = plot_outcomes(results)
+    heights = dict(zip(OUTCOMES, [p.get_height() for p in ax.patches], strict=True))
+    assert [heights[o] for o in newer] == [1, 2, 1]
+    assert hexes(ax.patches) == [OUTCOME_COLORS[o].lower() for o in OUTCOMES]
+    ax = plot_by_country(results)
+    for name in newer:
+        assert set(hexes(list(containers(ax)[name]))) == {OUTCOME_COLORS[name].lower()}
+    ax = plot_failure_reasons(results)
+    assert ax.get_title() == "Why rows were not submitted (4 rows)"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == newer
+    assert tick_texts(ax.get_yticklabels())[0].startswith("21:03 local (Asia/Kolkata)")
+    assert "called … in campaign 'spring'" in tick_texts(ax.get_yticklabels())
+    figure = report(results)
+    assert [t.get_text() for t in figure.legends[0].get_texts()] == list(OUTCOMES)

@@ -6,11 +6,14 @@ on 127.0.0.1); each test's journal is its own file in ``tmp_path`` (``journal=``
 
 from __future__ import annotations
 
+import base64
+import functools
 import html
 import io
 import json
 import re
 import socket
+import sys
 import time
 import wave
 from collections.abc import Callable, Iterator
@@ -24,8 +27,8 @@ import pytest
 from ipywidgets.embed import embed_minimal_html
 
 import itnivoice_nb as iv
-from itnivoice_nb.form import SendForm, guess_phone_column, send_form
-from itnivoice_nb.form._common import BAD, OK
+from itnivoice_nb.form import SendForm, check_send, guess_phone_column, send_form
+from itnivoice_nb.form._common import BAD, FALLBACK, OK, THEME, descendants, for_people
 from itnivoice_nb.form.results import outcome_statement
 
 SECRET = "s3cr3t-do-not-show-7f1c"
@@ -86,12 +89,19 @@ def digits(n_valid: int = 6) -> list[str]:
     return [f"918563{214120 + i:06d}" for i in range(n_valid)]
 
 
-def uploaded(name: str, content: bytes) -> tuple[dict[str, Any], ...]:
-    """A FileUpload value as ipywidgets 8 holds it: a tuple of one file's dict."""
-    return (
+def uploaded(name: str, content: bytes, *more: tuple[str, bytes]) -> tuple[dict[str, Any], ...]:
+    """A FileUpload value as ipywidgets 8 holds it: a tuple of each file's dict."""
+    return tuple(
         {"name": name, "type": "", "size": len(content), "content": memoryview(content),
-         "last_modified": datetime.now(UTC)},
+         "last_modified": datetime.now(UTC)}
+        for name, content in ((name, content), *more)
     )
+
+
+def excel(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_excel(buffer, index=False)
+    return buffer.getvalue()
 
 
 def fill_message(form: SendForm, file_id: str = "hello.mp3") -> None:
@@ -260,10 +270,12 @@ def test_check_makes_a_plan_counts_the_rows_and_lists_the_skipped_ones_masked(
     form = make_form(messy(n_valid=450))
     fill_message(form)
     form.check_button.click()
-    assert form.counts == {
+    expected = {
         "rows": 454, "valid": 450, "to_call": 450, "invalid": 3, "duplicate": 1,
         "already_called": 0, "deferred": 0, "excluded": 0, "done": 0, "requests": 3,
-    }, form.check_output.value
+    }
+    assert {key: form.counts.get(key) for key in expected} == expected, form.check_output.value
+    assert set(form.plan.counts) <= set(form.counts), "every count of the plan is kept"
     assert isinstance(form.plan, iv.SendPlan)
     assert (form.plan.to_call, form.plan.requests) == (450, 3)
     shown = text_of(form.check_output.value)

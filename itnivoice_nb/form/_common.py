@@ -132,7 +132,8 @@ _FOR_PEOPLE: Final = tuple(
         (r"\bmax_duration unset\b", "'Max duration (s)' blank"),
         (r", or None for every day", ", or leave it blank for every day"),
         (r"\bor None\b", "or blank"),
-        (r"\(or the api_key/api_secret you passed\)", "(or the API key and secret typed in the form)"),
+        (r"\(or the api_key/api_secret you passed\)",
+         "(or the API key and secret typed in the form)"),
         (r"^no credentials: .*", "no credentials: type the API key and the API secret (or set "
          "ITNIOTECH_API_KEY and ITNIOTECH_API_SECRET before starting Jupyter), or tick the "
          "Sandbox switch to try it without calling anyone"),

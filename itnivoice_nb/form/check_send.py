@@ -1,15 +1,14 @@
 """Check → plan, the confirmation, Send → ``plan.send`` on a worker thread, Cancel, progress.
 
 **Check** builds a :class:`~itnivoice_nb.SendPlan` with :func:`itnivoice_nb.plan` from the
-fields and the campaign options (calling hours, suppression lists, cost bound): a snapshot (the rows are copied), so editing the DataFrame afterwards changes nothing
-about it. **Send…** states the plan in words (numbers to call, skipped as invalid / duplicate /
-already called and by which campaign, deferred to their calling hours and when they open,
-excluded and by which lists, the cost bound, the account, the requests) and waits for **Yes,
-send**,
-which runs exactly that plan: ``plan.send(...)`` on a background thread with the form's own
-progress bar. Any edit after Check drops the plan (Send is disabled until a new Check).
-**Cancel** stops the send after the requests in flight; whatever the timing, the status tells
-what really happened.
+fields and the campaign options (calling hours, suppression lists, cost bound): a snapshot (the
+rows are copied), so editing the DataFrame afterwards changes nothing about it. **Send…** states
+the plan in words (numbers to call, skipped as invalid / duplicate / already called and by
+which campaign, deferred to their calling hours and when they open, excluded and by which
+lists, the cost bound, the account, the requests) and waits for **Yes, send**, which runs
+exactly that plan: ``plan.send(...)`` on a background thread with the form's own progress bar.
+Any edit after Check drops the plan (Send is disabled until a new Check). **Cancel** stops the
+send after the requests in flight; whatever the timing, the status tells what really happened.
 
 Example (the form's own sandbox; ``journal=None`` keeps the journal in memory):
     >>> import pandas as pd, itnivoice_nb as iv
@@ -35,7 +34,8 @@ import re
 import threading
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as default
 from typing import Any, Final
 
 import ipywidgets as w
@@ -52,6 +52,7 @@ from ._common import (
     BAD,
     MUTED,
     OK,
+    RESEND_UNKNOWN_LABEL,
     WARN,
     ErrorBox,
     esc,
@@ -85,6 +86,7 @@ COUNT_WORDS: Final = {
     "deferred": "deferred",
     "excluded": "excluded",
     "done": "sent in an earlier run",
+    "unknown": "of unknown outcome in an earlier run",
 }
 """How the check and the confirmation name the plan's counts (others: the key, spaced)."""
 _ALWAYS_SHOWN: Final = ("to_call", "valid", "invalid", "duplicate", "already_called")
@@ -104,8 +106,11 @@ def _count_words(plan: SendPlan) -> str:
     return f"{plural(plan.rows, 'row')}: " + ", ".join(parts)
 
 
-def _when_utc(moment: Any) -> str:
-    return f"{pd.Timestamp(moment).tz_convert('UTC'):%Y-%m-%d %H:%M} UTC"
+def _hour_utc(moment: Any) -> str:
+    """``"2026-11-28 between 03:00 and 04:00 UTC"`` (the schedule counts rows by the hour)."""
+    start = pd.Timestamp(moment).tz_convert("UTC")
+    end = start + pd.Timedelta(hours=1)
+    return f"{start:%Y-%m-%d} between {start:%H:%M} and {end:%H:%M} UTC"
 
 
 def deferred_words(plan: SendPlan) -> str | None:
@@ -125,8 +130,8 @@ def deferred_words(plan: SendPlan) -> str | None:
         known = table.dropna(subset=["opens_utc"])
         if len(known):
             first = known.iloc[0]
-            text += (f"; the first ({int(first['rows']):,}) open at "
-                     f"{_when_utc(first['opens_utc'])}")
+            text += (f"; the first ({int(first['rows']):,}) open on "
+                     f"{_hour_utc(first['opens_utc'])}")
         never = int(table.loc[table["opens_utc"].isna(), "rows"].sum())
         if never:
             text += (f"; {plural(never, 'number')} do not open within 8 days (no time zone "
@@ -145,10 +150,13 @@ def excluded_words(plan: SendPlan) -> str | None:
     return f"Excluded: {plural(excluded, 'number')}, {why}."
 
 
-def confirmation_lines(plan: SendPlan, account: str, *, allow_repeat: bool = False) -> list[str]:
+def confirmation_lines(
+    plan: SendPlan, account: str, *, allow_repeat: bool = False, resend_unknown: bool = False
+) -> list[str]:
     """The plan in words, one sentence a line: what **Yes, send** will do.
 
-    ``account`` names the account (see :func:`~itnivoice_nb.form.account.account_words`).
+    ``account`` names the account (see :func:`~itnivoice_nb.form.account.account_words`);
+    ``allow_repeat`` and ``resend_unknown``: whether those boxes are ticked.
     """
     number = "number" if plan.to_call == 1 else "numbers"
     lines = [
@@ -163,6 +171,16 @@ def confirmation_lines(plan: SendPlan, account: str, *, allow_repeat: bool = Fal
     for extra in (deferred_words(plan), excluded_words(plan)):
         if extra:
             lines.append(extra)
+    unknown = plan.counts.get("unknown", 0)
+    if unknown:
+        lines.append(
+            f"{plural(unknown, 'number')} sent by an earlier run of this campaign have an unknown "
+            "outcome (the request may have been charged): "
+            + (f"they are sent again ('{RESEND_UNKNOWN_LABEL}' is ticked) and may be charged "
+               "twice." if resend_unknown else
+               f"they are not sent again (tick '{RESEND_UNKNOWN_LABEL}' in the campaign options "
+               "to resend them).")
+        )
     cost = plan.cost_text()
     if cost:
         lines.append(for_people(cost))
@@ -180,8 +198,8 @@ class Sent:
 
     client: VoiceClient
     account: str
-    plan_kwargs: dict[str, Any] = field(default_factory=dict)
-    send_kwargs: dict[str, Any] = field(default_factory=dict)
+    plan_kwargs: dict[str, Any] = default(default_factory=dict)
+    send_kwargs: dict[str, Any] = default(default_factory=dict)
 
 
 Job = Callable[[Callable[[int, int, dict[str, int]], None], threading.Event], pd.DataFrame]
@@ -446,8 +464,10 @@ class CheckSend:
         if plan is None or self._sending:
             return
         self.errors.clear()
-        lines = confirmation_lines(plan, self.account_words(plan),
-                                   allow_repeat=bool(self.message.allow_repeat.value))
+        lines = confirmation_lines(
+            plan, self.account_words(plan), allow_repeat=bool(self.message.allow_repeat.value),
+            resend_unknown=bool(self.options.resend_unknown.value),
+        )
         self.confirm_label.value = (
             f'<div style="font-size:1.05em"><b>{esc(lines[0])}</b></div>'
             + "".join(f"<div>{esc(line)}</div>" for line in lines[1:])

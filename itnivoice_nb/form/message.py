@@ -83,11 +83,17 @@ class MessagePart:
         self.app_id_msg = html_out("iv-app-id-msg")
         self.file_id = text_field("Audio fileId", "iv-file-id", "a fileId, or upload a file below")
         self.file_id_msg = html_out("iv-file-id-msg")
-        self.audio_upload = w.FileUpload(accept=",".join(AUDIO_SUFFIXES), multiple=False,
-                                         description="Audio file…", layout=w.Layout(width="180px"))
+        self.audio_upload = w.FileUpload(
+            accept=",".join(AUDIO_SUFFIXES), multiple=False, description="Audio file…",
+            tooltip="Choose an audio file (" + ", ".join(AUDIO_SUFFIXES) + ") to upload to the "
+            "account; its fileId then fills the field", layout=w.Layout(width="180px"),
+        )
         self.audio_upload.add_class("iv-audio-upload")
-        self.upload_audio_button = w.Button(description="Upload audio", disabled=True,
-                                            icon="upload", layout=w.Layout(width="140px"))
+        self.upload_audio_button = w.Button(
+            description="Upload audio", disabled=True, icon="upload",
+            tooltip="Upload the audio file chosen to the account (real or sandbox)",
+            layout=w.Layout(width="140px"),
+        )
         self.upload_audio_button.add_class("iv-upload-audio")
         self.audio_msg = html_out("iv-audio-msg")
         self.display_num = text_field("Display number", "iv-display-num", "optional caller ID")

@@ -11,7 +11,8 @@ the field's words.
 Example:
     >>> from itnivoice_nb.form._common import ErrorBox
     >>> part = OptionsPart(on_change=lambda: None, errors=ErrorBox())
-    >>> part.call_start.value, part.call_end.value, part.call_days.value = "9:00", "20:00", "mon-fri"
+    >>> part.call_start.value, part.call_end.value = "9:00", "20:00"
+    >>> part.call_days.value = "mon-fri"
     >>> part.rates.value, part.max_cost.value = "91=0.02, +1 = 0.015", "25"
     >>> part.exclude_text.value = "+91 85632 14120\\n0091 856 321 4121"
     >>> kwargs, problems = part.plan_kwargs()

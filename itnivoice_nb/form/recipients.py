@@ -85,6 +85,7 @@ class RecipientsPart:
         self.df: pd.DataFrame | None = None
         self.upload = w.FileUpload(
             accept=",".join(TABLE_SUFFIXES), multiple=False, description="CSV / Excel…",
+            tooltip="Choose a CSV or Excel file of recipients (every cell is read as text)",
             layout=w.Layout(width="180px"),
         )
         self.upload.add_class("iv-recipients-upload")
@@ -114,8 +115,8 @@ class RecipientsPart:
         """Use ``df`` (read from ``source``, e.g. a file name) and guess its phone column."""
         self.df = df
         if df is None:
-            self.source_label.value = note("No recipients yet: upload a CSV / Excel file, or "
-                                           "pass a DataFrame: iv.send_form(df).")
+            self.source_label.value = note("No recipients yet: upload a CSV / Excel file (or, "
+                                           "in a notebook, give the form a table).")
             self.column.options = []
             self.column_msg.value = ""
             self.on_change()

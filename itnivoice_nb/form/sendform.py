@@ -1,8 +1,9 @@
 """The :class:`SendForm` itself: the parts put together, one layout, display, repr and close.
 
 The parts (recipients, message and campaign, campaign options, account, check and send,
-results, call records and follow-up) each live in their own module; this one only composes them and forwards their widgets as the form's
-attributes (``form.app_id``, ``form.check_button``…), as tests and notebooks use them.
+results, call records and follow-up) each live in their own module; this one only composes them
+and forwards their widgets as the form's attributes (``form.app_id``, ``form.check_button``…),
+as tests and notebooks use them.
 """
 
 from __future__ import annotations

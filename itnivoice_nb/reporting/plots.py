@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import math
 import re
-import textwrap
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any, Final
 
@@ -218,8 +217,8 @@ class _FittedLabels(Formatter):
 
     Decided each time the ticks are formatted, from the Axes' width at that moment (so the
     final layout is what counts): on one line when every name fits its slot, else wrapped at
-    underscores (``already\\ncalled``), else upright (rotated 90°), in a smaller font if even
-    that is too wide.
+    underscores (``already\\ncalled``, in a point smaller font if need be), else upright (rotated
+    90°), in a smaller font if even that is too wide.
     """
 
     def __init__(self, names: Sequence[str], size: float = _TICK_SIZE) -> None:
@@ -246,10 +245,16 @@ class _FittedLabels(Formatter):
         room = slot - _LABEL_PAD_PT
         size, rotation = self.size, 0.0
         wrapped = [_outcome_label(n) for n in names]
-        if max((_text_width_pt(n, size) for n in names), default=0.0) <= room:
+
+        def fits(texts: list[str], at: float) -> bool:
+            return max((_text_width_pt(t, at) for t in texts), default=0.0) <= room
+
+        if fits(names, size):
             texts = names
-        elif max((_text_width_pt(n, size) for n in wrapped), default=0.0) <= room:
+        elif fits(wrapped, size):
             texts = wrapped
+        elif fits(wrapped, size - 1):
+            texts, size = wrapped, size - 1
         else:
             texts, rotation = names, 90.0
             size = max(_MIN_TICK_SIZE, min(size, room / 1.25))  # a line is ~1.2 × its size
@@ -266,8 +271,8 @@ def _category_ticks(ax: Axes, names: Sequence[str]) -> None:
 
 
 class _ColumnLabel(Text):
-    """The label above one vertical bar: the first of ``options`` that fits the bar's slot when
-    drawn (``"1,234\\n41.1%"``, then ``"41%"``), else nothing."""
+    """The label above one vertical bar: the first of ``options`` that fits the bar's slot and
+    the room above the bar when drawn (``"1,234\\n41.1%"``, then ``"41%"``), else nothing."""
 
     def __init__(self, bar: Rectangle, options: Sequence[str], size: float) -> None:
         x = float(bar.get_x() + bar.get_width() / 2)
@@ -284,9 +289,11 @@ class _ColumnLabel(Text):
         self.set_transform(axes.transData + offset)
         left, right = axes.transData.transform([(0.0, 0.0), (1.0, 0.0)])[:, 0]
         pad = _LABEL_PAD_PT / 72 * figure.dpi
+        top = axes.bbox.y1
         for option in self._options:
             self.set_text(option)
-            if super().get_window_extent(renderer).width + pad <= abs(right - left):
+            extent = super().get_window_extent(renderer)
+            if extent.width + pad <= abs(right - left) and extent.y1 <= top + 1:
                 break
         else:
             self.set_text("")
@@ -412,7 +419,8 @@ def plot_outcomes(
         _category_ticks(ax, list(OUTCOMES))
         ax.set_xlabel("outcome")
         ax.set_ylabel("rows")
-        ax.margins(y=0.18)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins="auto", integer=True))
+        ax.margins(y=0.25)
     else:
         group, labels = _group_codes(results, by)
         matrix = _count_matrix(group, outcome, len(labels))
@@ -757,6 +765,7 @@ def plot_timeline(
             span += f" to {last:%Y-%m-%d %H:%M}"
         ax.set_xlabel(f"sent at, UTC ({span})")
     ax.set_ylabel("rows sent")
+    ax.yaxis.set_major_locator(MaxNLocator(nbins="auto", integer=True))
     _legend_right(ax, drawn)
     ax.set_title(f"Rows sent per {_duration_words(width)} (n={int(present.sum()):,})")
     return ax
@@ -908,9 +917,8 @@ def plot_durations(
         label = f"max_duration {limit:g} s"
         loops = _positive_number(_message_setting(results, "loop_count"))
         if loops is not None:
-            label += f" (audio played up to {loops:g}×)"
-        ax.axvline(limit, color="black", linestyle="--", linewidth=1.5,
-                   label=textwrap.fill(label, 20))  # fmt: skip
+            label += f"\n(audio played up to {loops:g}×)"
+        ax.axvline(limit, color="black", linestyle="--", linewidth=1.5, label=label)
         ax.legend(
             loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False,
             fontsize=9,
