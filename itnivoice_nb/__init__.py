@@ -65,7 +65,7 @@ from .plots import (
 )
 from .reporting import has_call_records, save_report, style_summary, styled, summary
 from .sandbox import Sandbox
-from .send import send
+from ._send import send
 from .signing import sign, signed_headers
 
 __version__ = "0.1.0"

@@ -145,7 +145,7 @@ def _demo(args: argparse.Namespace) -> int:
     from ._sample import sample_recipients
     from .message import VoiceMessage
     from .sandbox import Sandbox
-    from .send import send
+    from ._send import send
 
     df = sample_recipients()
     out_dir = Path(args.output_dir)

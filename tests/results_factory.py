@@ -340,3 +340,17 @@ def bar_boxes(ax: Axes, renderer: object) -> list[Bbox]:
         for p in ax.patches
         if p.get_visible() and p.get_width() and p.get_height()  # type: ignore[attr-defined]
     ]
+
+
+def tick_boxes(ax: Axes, axis: str, renderer: object) -> list[tuple[str, Bbox]]:
+    """Boxes of the tick labels of ``ax``'s ``"x"`` or ``"y"`` axis that are drawn: those whose
+    tick lies within the Axes (matplotlib also keeps labels of ticks just out of view)."""
+    box = ax.get_window_extent(renderer)  # type: ignore[arg-type]
+    labels = ax.get_xticklabels() if axis == "x" else ax.get_yticklabels()
+    inside = []
+    for text, extent in text_boxes(labels, renderer):
+        middle = (extent.x0 + extent.x1) / 2 if axis == "x" else (extent.y0 + extent.y1) / 2
+        low, high = (box.x0, box.x1) if axis == "x" else (box.y0, box.y1)
+        if low - 1 <= middle <= high + 1:
+            inside.append((text, extent))
+    return inside

@@ -1142,6 +1142,11 @@ PHONE_CHARS = [
     ".0",
     "E+11",
     "\u200f",
+    "tel:",
+    " ext. ",
+    "N/A",
+    "null",
+    "FLOWERS",
 ]
 phone_text = st.lists(st.sampled_from(PHONE_CHARS), max_size=18).map("".join)
 
@@ -1150,7 +1155,19 @@ phone_text = st.lists(st.sampled_from(PHONE_CHARS), max_size=18).map("".join)
 def formatted(draw: st.DrawFn) -> str:
     """Plausible phone numbers in the shapes sheets hold."""
     digits = draw(st.text("0123456789", min_size=1, max_size=17))
-    shape = draw(st.integers(0, 8))
+    shape = draw(st.integers(0, 11))
+    if shape == 9:  # a tel: URI, maybe with an extension parameter
+        return f"{draw(st.sampled_from(['tel:', 'TEL: ', ' tel:+']))}{digits}" + draw(
+            st.sampled_from(["", ";ext=12", " x"])
+        )
+    if shape == 10:  # an extension, or a word, after a number
+        label = draw(
+            st.sampled_from(["x", " x ", " ext. ", " extension ", " #", "#", " ~", " Ext"])
+        )
+        return f"+{digits}{label}{draw(st.sampled_from(['', '1', '1234', '1234567890']))}"
+    if shape == 11:  # letters for digits, or not quite
+        word = draw(st.sampled_from(["FLOWERS", "GOT-JUNK", "ab", "COMPANY NAME", "N/A", "nan"]))
+        return f"{draw(st.sampled_from(['', '+', '1-']))}{digits[:8]}-{word}"
     if shape == 8:  # dates, real or not
         sep = draw(st.sampled_from("-/. "))
         a, b, c = draw(

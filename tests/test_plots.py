@@ -24,6 +24,7 @@ from results_factory import (
     overlaps,
     sent_within,
     text_boxes,
+    tick_boxes,
 )
 
 import itnivoice_nb as iv
@@ -648,7 +649,7 @@ def test_timeline_bins_and_ticks_read_at_every_time_scale(seconds: float, words:
     assert ax.get_title() == f"Rows sent per {words} (n=60)"
     assert sum(p.get_height() for p in ax.patches) == 60
     assert len([p for p in ax.patches if p.get_height()]) >= 5  # spread over bars
-    ticks = text_boxes(ax.get_xticklabels(), renderer)
+    ticks = tick_boxes(ax, "x", renderer)
     labels = [t for t, _ in ticks]
     assert len(labels) >= 3 and all(READABLE_TIME.match(t) for t in labels), labels
     assert overlaps(ticks) == []
@@ -711,7 +712,7 @@ def test_outcome_names_never_run_together_in_a_four_inch_axes(records: pd.DataFr
         renderer = drawn(figure)
         if figure.get_layout_engine() is None:
             assert ax.get_window_extent(renderer).width == pytest.approx(4 * figure.dpi)
-        ticks = text_boxes(ax.get_xticklabels(), renderer)
+        ticks = tick_boxes(ax, "x", renderer)
         assert [t.replace("\n", "_") for t, _ in ticks] == list(OUTCOMES)  # every name, whole
         assert overlaps(ticks) == []
         bar_labels = text_boxes(ax.texts, renderer)
@@ -720,12 +721,12 @@ def test_outcome_names_never_run_together_in_a_four_inch_axes(records: pd.DataFr
         assert all(box.y1 <= top + 1 for _, box in bar_labels)
     for figure, ax in _four_inch_axes():  # and the other charts of outcomes
         plot_timeline(sent_within(0.35), ax=ax)
-        assert overlaps(text_boxes(ax.get_xticklabels(), drawn(figure))) == []
+        assert overlaps(tick_boxes(ax, "x", drawn(figure))) == []
         ax.clear()
         plot_outcomes(records, by="segment", ax=ax)
         renderer = drawn(figure)
         assert overlaps(text_boxes(ax.texts, renderer)) == []
-        assert overlaps(text_boxes(ax.get_yticklabels(), renderer)) == []
+        assert overlaps(tick_boxes(ax, "y", renderer)) == []
 
 
 @pytest.mark.parametrize("by", [None, "segment"])
@@ -733,11 +734,12 @@ def test_no_labels_run_together_in_the_report(records: pd.DataFrame, by: str | N
     figure = report(records, by=by)
     renderer = drawn(figure)
     for ax in figure.axes:
-        for labels in (ax.get_xticklabels(), ax.get_yticklabels(), ax.texts):
-            assert overlaps(text_boxes(labels, renderer)) == [], ax.get_title()
-    names = [t.replace("\n", "_") for t, _ in text_boxes(figure.axes[0].get_xticklabels(),
-                                                         renderer)]  # fmt: skip
-    assert names == (list(OUTCOMES) if by is None else names)
+        assert overlaps(tick_boxes(ax, "x", renderer)) == [], ax.get_title()
+        assert overlaps(tick_boxes(ax, "y", renderer)) == [], ax.get_title()
+        assert overlaps(text_boxes(ax.texts, renderer)) == [], ax.get_title()
+    if by is None:
+        names = [t.replace("\n", "_") for t, _ in tick_boxes(figure.axes[0], "x", renderer)]
+        assert names == list(OUTCOMES)
 
 
 # --------------------------------------------------------------------------- counts add up

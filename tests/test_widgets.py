@@ -789,3 +789,540 @@ def test_the_form_displays_as_a_widget_without_the_secret(make_form: Any) -> Non
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == form.widget.model_id
     assert SECRET not in str(bundle) and SECRET not in repr(form)
     assert bundle["text/plain"] == repr(form) == "<SendForm: 10 rows, column='phone', sandbox>"
+
+
+# --------------------------------------------------------------------------- campaign options
+
+AT = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
+"""A Friday, 21:30 in India (calls deferred to Monday 09:00 there), 11:00 in New York."""
+
+
+def world() -> pd.DataFrame:
+    """Two Indian numbers, one each in New York, London and Sydney, and an invalid cell."""
+    return pd.DataFrame({"name": list("abcdef"), "phone": [
+        "+91 85632 14120", "+91 85632 14121", "+1 212 555 0123", "+44 20 7946 0958",
+        "+61 2 9374 4000", "12",
+    ]})  # fmt: skip
+
+
+@pytest.fixture
+def planned_at(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The form's plans are made for AT (not now); the keyword arguments of each are kept."""
+    calls: list[dict[str, Any]] = []
+
+    def plan(*args: Any, **kwargs: Any) -> iv.SendPlan:
+        calls.append(kwargs)
+        return iv.plan(*args, at=AT, **kwargs)
+
+    monkeypatch.setattr(check_send, "make_plan", plan)
+    return calls
+
+
+def fill_options(form: SendForm) -> None:
+    """Calling hours on weekdays, a suppression file and a typed list, rates and a limit."""
+    form.options_box.selected_index = 0
+    form.call_start.value, form.call_end.value, form.call_days.value = "9:00", "20:00", "mon-fri"
+    form.default_timezone.value = "Europe/London"
+    staff = excel(pd.DataFrame({"who": ["x", "y"], "tel": ["0061 2 9374 4000", "oops"]}))
+    optouts = b"mobile\n00447700900123\n"
+    form.exclude_upload.value = uploaded("staff.xlsx", staff, ("optouts.csv", optouts))
+    form.exclude_text.value = "0044 20 7946 0958\n"
+    form.rates.value = "91=0.02, +1 = 0.015"
+    form.max_cost.value = "1"
+
+
+def test_campaign_options_are_passed_to_the_plan(
+    make_form: Any, planned_at: list[dict[str, Any]],
+) -> None:
+    form = make_form(world())
+    assert form.options_box.selected_index is None, "the section starts folded"
+    fill_message(form)
+    fill_options(form)
+    assert "Mon-Fri 09:00–20:00" in text_of(form.hours_msg.value)
+    said = text_of(form.exclude_msg.value)
+    assert "staff.xlsx: 1 number, 1 entry not read as a number" in said
+    assert "optouts.csv: 1 number" in said and "typed in the form: 1 number" in said
+    lists = form.options_part.lists
+    assert list(lists) == ["staff.xlsx", "optouts.csv"]
+    assert lists["optouts.csv"]["mobile"].tolist() == ["00447700900123"], "read as text"
+
+    form.check_button.click()
+    assert form.plan is not None, form.check_output.value + form.error.value
+    kwargs = planned_at[-1]
+    assert (kwargs["call_window"], kwargs["call_days"]) == (("9:00", "20:00"), "mon-fri")
+    assert kwargs["default_timezone"] == "Europe/London"
+    assert kwargs["rates"] == {"91": 0.02, "1": 0.015} and kwargs["max_cost"] == 1.0
+    assert kwargs["exclude_blacklisted"] is True
+    exclude = kwargs["exclude"]
+    assert list(exclude) == ["staff.xlsx", "optouts.csv", "typed in the form"]
+    assert isinstance(exclude["staff.xlsx"], pd.DataFrame)
+    assert exclude["typed in the form"] == ["0044 20 7946 0958"]
+
+    plan = form.plan
+    assert plan.window == "Mon-Fri 09:00–20:00"
+    assert plan.excluded_lists == ("staff.xlsx", "optouts.csv", "typed in the form")
+    assert (plan.counts["to_call"], plan.counts["deferred"], plan.counts["excluded"]) == (1, 2, 2)
+    assert plan.cost_limit == 1.0 and plan.max_cost == pytest.approx(0.015 * 2)
+    shown = text_of(form.check_output.value)
+    assert "2 deferred" in shown and "2 excluded" in shown
+    assert "deferred" in form.refused_table.value and "staff.xlsx" in form.refused_table.value
+
+    # Every option is part of the plan: changing one drops it.
+    for field, value in ((form.call_days, "Mon-Sat"), (form.exclude_text, ""),
+                         (form.rates, "91=0.03"), (form.max_cost, "2"),
+                         (form.default_timezone, "Asia/Kolkata"),
+                         (form.exclude_blacklisted, False), (form.resend_unknown, True)):
+        form.check_button.click()
+        assert form.plan is not None
+        field.value = value
+        assert form.plan is None and form.send_button.disabled, field.description
+    # Remove lists: the uploads no longer count.
+    form.exclude_clear.click()
+    form.check_button.click()
+    assert form.plan is not None and form.plan.excluded_lists == ()
+    assert planned_at[-1]["exclude"] is None
+
+
+def test_bad_campaign_options_are_said_next_to_their_field(
+    make_form: Any, capsys: pytest.CaptureFixture[str],
+) -> None:
+    form = make_form(world())
+    fill_message(form)
+    cases = [
+        (form.call_start, "9:00", form.hours_msg, "give both ends of the calling hours"),
+        (form.call_end, "25:00", form.hours_msg, "'25:00' is not a time of day"),
+        (form.call_end, "08:00", form.hours_msg, "is not after the start 09:00"),
+        (form.call_end, "20:00", form.hours_msg, "✓ 09:00–20:00"),
+        (form.call_days, "Mnday", form.hours_msg, "'Mnday' is not a day; write e.g. 'Mon-Fri'"),
+        (form.default_timezone, "Mars/Base", form.timezone_msg, "'Mars/Base' is not a time zone"),
+        (form.rates, "91 0.02", form.rates_msg, "write a calling code, \"=\" and the price"),
+        (form.rates, "x=1", form.rates_msg, "'x' is not a calling code"),
+        (form.rates, "91=cheap", form.rates_msg, "91: 'cheap' is not a price"),
+        (form.max_cost, "lots", form.max_cost_msg, "'lots' is not an amount"),
+    ]
+    for field, value, msg, expected in cases:
+        field.value = value
+        assert expected in text_of(msg.value), (value, msg.value)
+        assert f"color:{BAD}" in msg.value or expected.startswith("✓")
+    form.check_button.click()
+    said = text_of(form.check_output.value)
+    assert said.startswith("6 rows") and "Not ready" in said
+    assert ("fix the campaign options: calling hours, default time zone, rates per minute, "
+            "max cost") in said
+    assert form.options_box.selected_index == 0, "the section opens to show what is wrong"
+    assert form.plan is None and form.send_button.disabled
+
+    # A value only the plan refuses (a negative limit) is said next to its field too.
+    for field, value in ((form.call_days, ""), (form.default_timezone, ""), (form.rates, ""),
+                         (form.max_cost, "-5")):
+        field.value = value
+    form.call_start.value = form.call_end.value = ""
+    form.check_button.click()
+    assert "expected an amount ≥ 0" in text_of(form.max_cost_msg.value)
+    assert "fix the campaign options: max cost" in text_of(form.check_output.value)
+    form.max_cost.value = ""
+    form.call_days.value = "Mon-Fri"
+    assert "calling days need calling hours" in text_of(form.hours_msg.value)
+    # An unreadable list is said, and blocks the check.
+    form.call_days.value = ""
+    form.exclude_upload.value = uploaded("notes.pdf", b"%PDF")
+    assert "Could not read notes.pdf: notes.pdf: unknown file type" in text_of(
+        form.exclude_msg.value)
+    form.check_button.click()
+    assert "fix the campaign options: suppression lists" in text_of(form.check_output.value)
+    assert form.error.value == "" and form.last_error is None
+    everything = all_html(form) + capsys.readouterr().err
+    assert "Traceback" not in everything
+    assert "call_window" not in everything and "call_days" not in everything
+    assert "max_cost" not in everything and "rates[" not in everything
+
+
+def test_the_confirmation_states_deferred_excluded_and_the_cost(
+    make_form: Any, planned_at: list[dict[str, Any]],
+) -> None:
+    form = make_form(world())
+    fill_message(form)
+    fill_options(form)
+    form.check_button.click()
+    form.send_button.click()
+    text = form.confirm_text
+    assert text.startswith("Call 1 number with fileId hello.mp3 on the local SANDBOX"), text
+    assert ("6 rows: 1 to call, 1 invalid, 0 duplicate, 0 already called, 2 deferred, "
+            "2 excluded.") in text
+    assert ("Deferred: 2 numbers outside their calling hours Mon-Fri 09:00–20:00, in each "
+            "recipient's time zone; the first (2) open on 2026-11-30 between 03:00 and 04:00 "
+            "UTC.") in text
+    assert ("Excluded: 2 numbers, on the suppression lists (staff.xlsx, optouts.csv, typed in "
+            "the form) or refused as blacklisted before.") in text
+    assert "Cost at most 0.03 (2 min a call" in text and "limit 1.00." in text
+    assert "'Max duration (s)' blank: 120 s assumed" in text and "max_duration" not in text
+    form.back_button.click()
+
+    # Above the limit: said before any send, next to the field, and Send stays off.
+    form.max_cost.value = "0.01"
+    form.check_button.click()
+    said = text_of(form.check_output.value)
+    assert "the calls could cost up to 0.03, more than the 'Max cost' of 0.01" in said
+    assert "raise 'Max cost'" in said and "max_cost=" not in said
+    assert "more than the 'Max cost'" in text_of(form.max_cost_msg.value)
+    assert form.plan is None and form.send_button.disabled
+
+    # Calling hours open for everyone: said so; nothing deferred.
+    form.max_cost.value = ""
+    form.call_start.value, form.call_end.value, form.call_days.value = "00:00", "24:00", ""
+    form.check_button.click()
+    form.send_button.click()
+    assert ("Every number to call is inside its calling hours 00:00–24:00, in each recipient's "
+            "time zone.") in form.confirm_text
+    assert "Deferred" not in form.confirm_text
+
+
+def test_a_campaign_entirely_deferred_is_not_ready_and_says_why(
+    make_form: Any, planned_at: list[dict[str, Any]],
+) -> None:
+    form = make_form(pd.DataFrame({"phone": ["+91 85632 14120", "+91 85632 14121"]}))
+    fill_message(form)
+    form.call_start.value, form.call_end.value = "09:00", "20:00"
+    form.check_button.click()
+    said = text_of(form.check_output.value)
+    assert "no number to call now: every valid number is deferred" in said, said
+    assert form.counts["deferred"] == 2 and form.send_button.disabled
+
+
+# --------------------------------------------------------------------------- after the send
+
+
+def link(downloads: str, css: str) -> tuple[str, str, bytes]:
+    """(file name, MIME type, content) of the download link with the CSS class ``css``."""
+    found = re.search(
+        rf'<a class="iv-download {css}" download="([^"]+)" href="data:([^;]+);base64,([^"]+)"',
+        downloads,
+    )
+    assert found, downloads[:500]
+    return html.unescape(found.group(1)), found.group(2), base64.b64decode(found.group(3))
+
+
+def test_the_results_download_as_csv_and_excel_from_the_page(make_form: Any) -> None:
+    from openpyxl import load_workbook
+
+    form = make_form(messy(), sandbox_options={"reject_share": 0.0})
+    fill_message(form)
+    form.campaign.value = "spring offer/2026"
+    form.check_button.click()
+    results = send_now(form)
+    name, mime, content = link(form.downloads.value, "iv-download-csv")
+    assert (name, mime) == ("results-spring-offer-2026.csv", "text/csv")
+    back = pd.read_csv(io.BytesIO(content), dtype=str)
+    assert len(back) == len(results) == 10
+    assert back["outcome"].tolist() == results["outcome"].astype(str).tolist()
+    assert back["number"].dropna().str.startswith("91").all(), "numbers kept as text"
+    name, mime, content = link(form.downloads.value, "iv-download-excel")
+    assert name == "results-spring-offer-2026.xlsx"
+    assert mime == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    book = load_workbook(io.BytesIO(content))
+    assert "rows" in book.sheetnames and book["rows"].max_row == 11
+    assert "Download CSV" in text_of(form.downloads.value)
+    assert "Download Excel" in text_of(form.downloads.value)
+    # The status speaks to the page's reader: no Python name to type.
+    status = text_of(form.status.value)
+    assert "form.results" not in status and "All 10 rows" not in status
+    assert "The results of all 10 rows can be downloaded below." in status
+
+
+def test_call_records_then_a_follow_up_to_the_unanswered(make_form: Any, journal: Path) -> None:
+    with iv.Sandbox(reject_share=0.0, answer_share=0.5, seed=3) as sb:
+        form = make_form(messy(n_valid=12), client=sb.client())
+        assert form.records_button.disabled and form.follow_up_button.disabled
+        fill_message(form)
+        form.campaign.value = "spring"
+        form.check_button.click()
+        send_now(form)
+        assert not form.records_button.disabled and form.follow_up_button.disabled
+        form.records_button.click()
+        assert form.wait(30)
+        results = form.results
+        assert results is not None and "answered" in results.columns, form.records_msg.value
+        answered = int(results["answered"].astype("boolean").fillna(False).sum())
+        unanswered = 12 - answered
+        assert 0 < unanswered < 12, "the seed gives some of each"
+        assert form.records_text == (
+            f"Call records: {answered} answered, {unanswered} not answered."
+        )
+        assert "answered" in form.summary_html.value or form.summary_html.value
+        assert form.follow_up_button.description == f"Send follow-up to {unanswered} unanswered"
+        assert not form.follow_up_button.disabled
+        sends = [r for r in sb.requests if r.endpoint == "sendGroup"]
+
+        # The confirmation comes first; Back sends nothing.
+        form.follow_up_button.click()
+        assert form.follow_up_box.layout.display != "none"
+        text = form.follow_up_text
+        assert text.startswith(
+            f"Send a follow-up to {unanswered} numbers whose call was not answered, with fileId "
+            f"hello.mp3 on the SANDBOX account sand… at {sb.base_url} (no real calls)?"
+        ), text
+        assert "It is a new campaign, 'spring · follow-up 1'" in text
+        form.follow_up_back.click()
+        assert form.follow_up_box.layout.display == "none" and form.follow_up_text == ""
+        assert [r for r in sb.requests if r.endpoint == "sendGroup"] == sends
+
+        form.follow_up_button.click()
+        form.follow_up_confirm.click()
+        assert form.wait(60)
+        assert form.last_error is None, form.error.value
+        wave = form.results
+        assert wave is not None and len(wave) == unanswered
+        assert wave.attrs["label"] == "spring · follow-up 1"
+        assert wave.attrs["journal"] == str(journal), "the form's journal"
+        assert (wave["outcome"] == "submitted").sum() == unanswered
+        assert form.status_text == (
+            f"Follow-up 'spring · follow-up 1': Sent: {unanswered} of {unanswered} numbers "
+            "submitted."
+        )
+        called_again = set(results.loc[~results["answered"].astype("boolean").fillna(False)
+                                       & (results["outcome"] == "submitted"), "number"])
+        charges = sb.charges
+        assert {n for n, times in charges.items() if times == 2} == called_again
+        assert link(form.downloads.value, "iv-download-csv")[0] == (
+            "results-spring-follow-up-1.csv"
+        )
+        assert form.follow_up_button.disabled, "the new wave needs its own call records"
+        assert not form.records_button.disabled
+
+
+def test_a_follow_up_keeps_the_campaign_options(
+    make_form: Any, planned_at: list[dict[str, Any]],
+) -> None:
+    with iv.Sandbox(reject_share=0.0, answer_share=0.0) as sb:
+        form = make_form(pd.DataFrame({"phone": ["+1 212 555 0123", "+1 212 555 0124"]}),
+                         client=sb.client())
+        fill_message(form)
+        form.call_start.value, form.call_end.value = "09:00", "20:00"
+        form.default_timezone.value = "America/New_York"
+        form.exclude_text.value = "+44 20 7946 0958"
+        form.check_button.click()
+        send_now(form)
+        form.records_button.click()
+        assert form.wait(30)
+        form.follow_up_button.click()
+        form.follow_up_confirm.click()
+        assert form.wait(30)
+    kwargs = planned_at[-1]
+    assert kwargs["campaign"].endswith("· follow-up 1")
+    assert kwargs["call_window"] == ("09:00", "20:00")
+    assert kwargs["default_timezone"] == "America/New_York"
+    assert kwargs["exclude"] == {"typed in the form": ["+44 20 7946 0958"]}
+
+
+# --------------------------------------------------------------------------- words for people
+
+PYTHON = re.compile(
+    r"\bNone\b|\b\w+=(?:True|False|None|'|\"|\[|\{|\.\.\.)|err\.results|VoiceClient\(|"
+    r"\biv\.|form\.results|\b[a-z_]+\(\)"
+)
+"""What a person reading the form should never meet: Python names, calls and arguments."""
+
+
+def test_the_package_s_messages_are_said_in_the_form_s_words() -> None:
+    try:
+        iv.VoiceClient()
+    except iv.ConfigurationError as err:
+        no_credentials = str(err)
+    try:
+        iv.VoiceMessage(app_id="a", file_id="f.mp3", max_duration="abc")  # type: ignore[arg-type]
+    except ValueError as err:
+        duration = str(err)
+    try:
+        from itnivoice_nb._hours import parse_window
+
+        parse_window(("09:00", "20:00"), [])
+    except ValueError as err:
+        days = str(err)
+    messages = [
+        no_credentials, duration, days, str(iv.AuthenticationError("bad sign")),
+        # The texts of _plan.py and _hours.py, as they are today:
+        "This campaign was sent already (2026-01-01 09:00 UTC); no request made, results are "
+        "from the journal. Numbers it called are not called again by another campaign of this "
+        "account and audio (pass allow_repeat=True to call them again).",
+        "2 batch(es) of this campaign were in flight when an earlier send stopped: their outcome"
+        " is unknown and they are not resent (pass resend_unknown=True to resend them, at the "
+        "risk of charging twice)",
+        "resend_unknown=True: resending 2 batch(es) whose outcome was unknown",
+        "the send stopped: wrong key. 0 submitted, 5 not sent. Fix the cause, then run the same "
+        "send again: it resumes with the batches not yet sent. The results so far are in "
+        "err.results.",
+        "journal full The send stopped; what was sent and answered is in err.results",
+        "max_cost=5: 3 number(s) to call have no known rate, so the cost cannot be bounded; "
+        "pass rates={calling code: price per minute} for them. Nothing was sent.",
+        "the calls could cost up to 9.00, more than max_cost=5; nothing was sent. Call fewer "
+        "numbers, lower max_duration or raise max_cost.",
+        "Cost at most 1.20 (2 min a call at the rate of its calling code, max_duration unset: "
+        "120 s assumed).",
+        "no time zone known for +999…: pass default_timezone",
+        "send(): kept your column(s) under new names to make room for the results: 'number' → "
+        "'number_input'",
+    ]
+    for message in messages:
+        said = for_people(message)
+        assert not PYTHON.search(said), (message, said)
+        assert "allow_repeat" not in said and "resend_unknown" not in said, said
+        assert "default_timezone" not in said and "max_duration" not in said, said
+    assert "tick 'Allow calling again' to call them again" in for_people(messages[4])
+    assert ("tick 'Resend batches whose outcome is unknown' in the campaign options"
+            in for_people(messages[5]))
+    assert "fill in 'Default time zone'" in for_people(messages[12])
+    assert for_people(messages[7]).endswith("click Check, then Send…, again: it resumes with "
+                                            "the batches not yet sent.")
+    assert "or blank" in for_people(duration)
+    assert for_people(no_credentials).startswith("no credentials: type the API key and the API "
+                                                 "secret")
+
+
+def test_the_form_never_shows_python_to_its_reader(
+    make_form: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[str] = []
+
+    def look(form: SendForm) -> None:
+        seen.append(all_html(form))
+
+    look(make_form())  # no recipients yet
+    form = make_form(pd.DataFrame({"number": ["+91 85632 14120", "+91 85632 14121"]}))
+    form.max_duration.value = "abc"
+    look(form)
+    form.max_duration.value = ""
+    form.sandbox_switch.value = False
+    fill_message(form)
+    form.check_button.click()  # no credentials
+    assert "no credentials" in text_of(form.account_msg.value)
+    look(form)
+    form.sandbox_switch.value = True
+    form.call_days.value = "Mon-Fri"
+    form.check_button.click()  # days without hours; the column renamed to make room
+    look(form)
+    form.call_days.value = ""
+    form.check_button.click()
+    assert "Kept your column(s) under new names" in text_of(form.check_output.value)
+    send_now(form)
+    look(form)
+    for shown in seen:
+        found = PYTHON.search(text_of(shown))
+        assert found is None, (found, text_of(shown)[max(0, found.start() - 80):found.end() + 80])
+
+
+# --------------------------------------------------------------------------- colours, tooltips
+
+JUPYTERLAB: dict[str, dict[str, str]] = {
+    # JupyterLab 4's theme variables (Voila's themes/@jupyterlab/theme-*-extension/index.css).
+    "light": {
+        "--jp-ui-font-color1": "rgba(0, 0, 0, 0.87)", "--jp-ui-font-color2": "rgba(0, 0, 0, 0.54)",
+        "--jp-success-color0": "#1b5e20", "--jp-success-color1": "#388e3c",
+        "--jp-error-color1": "#d32f2f", "--jp-error-color2": "#e57373",
+        "--jp-warn-color1": "#f57c00", "--jp-layout-color0": "#ffffff",
+    },
+    "dark": {
+        "--jp-ui-font-color1": "rgba(255, 255, 255, 0.87)",
+        "--jp-ui-font-color2": "rgba(255, 255, 255, 0.54)",
+        "--jp-success-color0": "#388e3c", "--jp-success-color1": "#4caf50",
+        "--jp-error-color1": "#f44336", "--jp-error-color2": "#e57373",
+        "--jp-warn-color1": "#ff9800", "--jp-layout-color0": "#111111",
+    },
+}  # fmt: skip
+BACKGROUNDS = {"light": ["#ffffff"], "dark": ["#111111", "#212121"]}
+"""JupyterLab's page (--jp-layout-color0) and panel (--jp-layout-color1) backgrounds."""
+
+
+def theme_variables(theme: str) -> dict[str, str]:
+    """The variables of JupyterLab's theme as installed (Voila's copy), else JUPYTERLAB's."""
+    css = Path(sys.prefix) / f"share/jupyter/voila/themes/@jupyterlab/theme-{theme}-extension"
+    path = css / "index.css"
+    if not path.is_file():
+        return JUPYTERLAB[theme]
+    found = dict(re.findall(r"(--[\w-]+)\s*:\s*([^;{}]+);", path.read_text(encoding="utf-8")))
+    out = {}
+    for name in JUPYTERLAB[theme]:
+        out[name] = resolve(found[name], found)
+    return out
+
+
+def resolve(value: str, variables: dict[str, str]) -> str:
+    """``var(--x, fallback)`` → the value of --x in ``variables``, else the fallback."""
+    value = value.strip()
+    found = re.fullmatch(r"var\(\s*(--[\w-]+)\s*(?:,\s*(.+))?\)", value)
+    if found is None:
+        return value
+    name, fallback = found.groups()
+    if name in variables:
+        return resolve(variables[name], variables)
+    assert fallback is not None, f"{name} has no fallback"
+    return resolve(fallback, variables)
+
+
+def rgb(colour: str, background: tuple[float, ...] = (255, 255, 255)) -> tuple[float, ...]:
+    colour = colour.strip().lower()
+    if colour.startswith("#"):
+        hexa = colour[1:]
+        if len(hexa) == 3:
+            hexa = "".join(c * 2 for c in hexa)
+        return tuple(int(hexa[i:i + 2], 16) for i in (0, 2, 4))
+    found = re.fullmatch(r"rgba?\(([^)]+)\)", colour)
+    assert found, colour
+    parts = [float(p) for p in found.group(1).split(",")]
+    alpha = parts[3] if len(parts) == 4 else 1.0
+    return tuple(alpha * c + (1 - alpha) * b for c, b in zip(parts[:3], background, strict=True))
+
+
+def contrast(colour: str, background: str) -> float:
+    def luminance(value: tuple[float, ...]) -> float:
+        channels = [c / 255 for c in value]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    back = rgb(background)
+    lighter, darker = sorted((luminance(rgb(colour, back)), luminance(back)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_every_colour_is_a_theme_variable_readable_in_light_and_dark(make_form: Any) -> None:
+    form = make_form(messy(), sandbox_options={"reject_share": 0.3, "seed": 1})
+    fill_message(form)
+    form.max_duration.value = "500"  # an error next to a field
+    form.check_button.click()  # Not ready, in the error colour
+    form.max_duration.value = ""
+    form.check_button.click()
+    form.send_button.click()
+    form.confirm_button.click()
+    assert form.wait(30)  # a partial outcome (some rejected), in the warn colour
+    form.error.value = ""
+    form.errors_part.show(ValueError("an error"))
+    shown = all_html(form) + form.chart.layout.display
+    assert '[data-jp-theme-light="false"] .iv-form' in form.title.value, "the dark theme's sheet"
+    colours = set(re.findall(r"(?<![\w-])color\s*:\s*([^;\"'}<]+)", shown))
+    assert {OK, BAD} <= {c.strip() for c in colours}, colours
+    used: set[str] = set()
+    for colour in colours:
+        found = re.fullmatch(r"var\((--iv-[\w-]+), (#[0-9a-f]{3,6})\)", colour.strip())
+        assert found, f"a colour that is not one of the form's variables: {colour!r}"
+        name, fallback = found.groups()
+        assert fallback == FALLBACK[name]
+        assert contrast(fallback, "#ffffff") >= 4.5, (name, fallback)
+        used.add(name)
+    for name in used:
+        light, dark = THEME[name]
+        for theme, value in (("light", light), ("dark", dark)):
+            # In JupyterLab (its variables set), and without them (their fallbacks).
+            for variables in (theme_variables(theme), {}):
+                resolved = resolve(value, variables)
+                backgrounds = BACKGROUNDS[theme] if variables or theme == "light" else ["#111111"]
+                for background in backgrounds:
+                    ratio = contrast(resolved, background)
+                    assert ratio >= 4.5, (name, theme, resolved, background, round(ratio, 2))
+
+
+def test_every_button_and_upload_has_a_tooltip(make_form: Any) -> None:
+    form = make_form(messy())
+    kinds = (ipywidgets.Button, ipywidgets.FileUpload)
+    found = [widget for widget in descendants(form.widget) if isinstance(widget, kinds)]
+    assert sum(isinstance(widget, ipywidgets.FileUpload) for widget in found) == 3
+    for widget in found:
+        assert isinstance(widget.tooltip, str) and len(widget.tooltip) > 10, widget.description
