@@ -27,7 +27,7 @@ from itnivoice_nb import signing
 from itnivoice_nb._plan import campaign_id
 from itnivoice_nb.client import GroupAnswer, parse_group_answer
 from itnivoice_nb.numbers import prepare
-from itnivoice_nb.results import Answered, build_results
+from itnivoice_nb.results import Answered, build_results, read_back
 
 from ._core import Config, Row, timed
 from .adapter import VendorAdapter
@@ -118,14 +118,14 @@ def breakdown(numbers: list[str], frame: pd.DataFrame) -> dict[str, float]:
     kept: dict[int, Answered] = {}
 
     def keep(k: int, b: list[str], a: GroupAnswer) -> None:
-        kept[k] = answered = Answered.of(b, a, 1, shared)
+        kept[k] = answered = Answered.of(b, a.fields, 1, shared)
         Counter(answered.rows(b)[3])  # the progress counts, as send makes them
 
     numbers_of = list(range(1, len(batches) + 1))
     out["answer fields + counts"] = _per_recipient(_each(keep, numbers_of, batches, answers), n)
     prepared = prepare(frame)
     out["results assembly (read journal + build)"] = _per_recipient(
-        lambda: build_results(prepared, book.batches(cid), answered=kept), n
+        lambda: build_results(prepared, read_back(book, cid, kept), answered=kept), n
     )
     out["adapter (stand-in server, not counted)"] = adapter_us
     return out

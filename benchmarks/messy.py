@@ -5,9 +5,9 @@ on one machine can be compared with a run on another.
 
 The mix (shares of rows, roughly): clean international digits, the same with ``+`` and
 spaces, dashes, dots or parentheses, ``00`` prefixes, no-break and thin spaces, Arabic-Indic and
-full-width digits, Excel's float artifacts ("….0"), plain ints (object columns only), and a
-tail of invalid values (too short, too long, letters, national numbers starting with 0, two
-numbers in one cell, blanks, missing).
+full-width digits, Excel's float artifacts ("….0"), plain ints (object columns only), "tel:"
+URIs, and a tail of invalid values (too short, too long, letters, national numbers starting with
+0, two numbers in one cell, blanks, missing, "NULL"/"N/A" words, extensions, vanity numbers).
 
 Example:
     >>> values = messy_numbers(5, seed=1)
@@ -38,6 +38,9 @@ COUNTRIES: Final = (
 )
 _ARABIC_INDIC: Final = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 _FULL_WIDTH: Final = str.maketrans("0123456789", "０１２３４５６７８９")
+_MISSING_WORDS: Final = ("NULL", "N/A", "#N/A", "n/a")
+_EXTENSIONS: Final = ("ext. ", "x", "#", "extension ")
+_VANITY: Final = ("FLOWERS", "GOT-JUNK", "MATTRESS", "CONTACTS")
 _NBSP: Final = "\u00a0"
 _THIN: Final = "\u2009"
 
@@ -78,6 +81,7 @@ _STYLES: Final[tuple[tuple[float, Style], ...]] = (
     (0.01, lambda cc, nsn, k: ("+" + cc + nsn).translate(_FULL_WIDTH)),
     (0.04, lambda cc, nsn, k: f"{cc}{nsn}.0"),
     (0.04, lambda cc, nsn, k: int(cc + nsn)),  # an int: object columns (Excel) only
+    (0.005, lambda cc, nsn, k: f"tel:+{cc}-{_groups(nsn, '-')}"),  # an RFC 3966 URI
     # -- invalid -------------------------------------------------------------------------
     (0.02, lambda cc, nsn, k: nsn[: 3 + k]),  # too short
     (0.01, lambda cc, nsn, k: cc + nsn + nsn[:6]),  # too long
@@ -86,6 +90,9 @@ _STYLES: Final[tuple[tuple[float, Style], ...]] = (
     (0.01, lambda cc, nsn, k: f"{cc}{nsn} / {cc}{nsn[::-1]}"),  # two numbers
     (0.01, lambda cc, nsn, k: f"+{cc}+{nsn}"),  # misplaced plus
     (0.01, lambda cc, nsn, k: ""),  # blank
+    (0.005, lambda cc, nsn, k: _MISSING_WORDS[k]),  # missing, as a word
+    (0.005, lambda cc, nsn, k: f"+{cc} {_groups(nsn, ' ')} {_EXTENSIONS[k]}{nsn[: 1 + k]}"),
+    (0.0025, lambda cc, nsn, k: f"1-800-{_VANITY[k]}"),  # letters for digits
     (0.01, lambda cc, nsn, k: None),  # missing
 )
 _WEIGHTS: Final = np.array([w for w, _ in _STYLES]) / sum(w for w, _ in _STYLES)

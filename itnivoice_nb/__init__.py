@@ -18,6 +18,7 @@ from ._classify import Decision, RetryPolicy, classify
 from ._follow import follow_up
 from ._plan import SendPlan, normalize_base_url, plan
 from ._sample import sample_recipients
+from ._send import send
 from .calls import call_outcomes
 from .client import GroupAnswer, GroupItem, VoiceClient
 from .errors import (
@@ -65,7 +66,6 @@ from .plots import (
 )
 from .reporting import has_call_records, save_report, style_summary, styled, summary
 from .sandbox import Sandbox
-from ._send import send
 from .signing import sign, signed_headers
 
 __version__ = "0.1.0"

@@ -31,6 +31,7 @@ from typing import Any
 
 from . import journal as j
 from . import signing
+from ._answers import digits
 from ._classify import Decision, RetryPolicy, classify
 from ._vendor import is_blacklist
 from .client import GroupAnswer, VoiceClient
@@ -38,7 +39,7 @@ from .errors import ApiError, ItniotechError, JournalError, error_for_status
 from .message import VoiceMessage
 from .outcomes import FAILED, NOT_SENT, REJECTED, SUBMITTED, UNKNOWN
 from .ratelimit import TokenBucket
-from .results import Answered, _digits
+from .results import Answered
 
 log = logging.getLogger("itnivoice_nb")
 
@@ -173,10 +174,10 @@ class _Sender:
     def _answered(self, batch: j.Batch, attempts: int, answer: GroupAnswer) -> _Done:
         callees = batch.callees
         # The results use these fields only if the journal shows this very answer.
-        kept = Answered.of(callees, answer, attempts, self._shared)
+        kept = Answered.of(callees, answer.fields, attempts, self._shared)
         fields = kept.rows(callees)
         outcomes = fields[3]
-        extra = {_digits(item.callee) for item in answer.items} - set(callees)
+        extra = set(map(digits, answer.fields.callee)) - set(callees)
         if extra and kept.callees is not None:
             warnings.warn(
                 f"batch {batch.batch_no}: the API's answer lists {len(extra)} number(s) that "

@@ -127,8 +127,8 @@ _BOOL_COLUMNS: Final = ("valid", "duplicate", "answered")
 _NULLABLE_BOOL: Final = frozenset({"answered"})
 _NS_TIMES: Final = frozenset({"sent_at"})
 _PHONE_NAME: Final = re.compile(
-    r"phone|mobile|msisdn|whats\s*app|callee|cell|contact|^tel|[^a-z]tel(?:[^a-z]|$)"
-    r"|^number_input",
+    r"phone|msisdn|whats\s*app|callee|^number_input"
+    r"|(?<![a-z])(?:mobile|cell|contact|tel)(?:[\s_.-]*(?:no|nr|num|number))?(?![a-z])",
     re.IGNORECASE,
 )
 _NUMBER_RUN: Final = re.compile(r"\+?\d{7,}")
@@ -347,7 +347,6 @@ def _object_column(header: str, series: pd.Series) -> _Column:
     """Mixed Python objects, cell by cell: what Excel can hold, the rest as text."""
     out: list[Any] = []
     literals: list[int] = []
-    utc = False
     longest = 0
     for i, value in enumerate(_cells(series)):
         cell: Any = value
@@ -370,11 +369,14 @@ def _object_column(header: str, series: pd.Series) -> _Column:
         elif isinstance(value, float | np.floating):
             cell = float(value) if np.isfinite(value) else str(value)
         elif isinstance(value, datetime):
-            if value.tzinfo is not None:
-                value = pd.Timestamp(value).tz_convert("UTC").tz_localize(None)
-                utc = True
-            cell = pd.Timestamp(value).round("ms").to_pydatetime()
-        elif isinstance(value, date | time | timedelta):
+            stamp = pd.Timestamp(value).round("ms")
+            if stamp.tzinfo is None:
+                cell = stamp.to_pydatetime()
+            else:  # among other values: UTC, said in the text
+                cell = stamp.tz_convert("UTC").isoformat(sep=" ", timespec="milliseconds")
+        elif isinstance(value, date | timedelta) or (
+            isinstance(value, time) and value.tzinfo is None
+        ):
             cell = value
         else:
             cell = _sanitize(str(value))
@@ -384,8 +386,6 @@ def _object_column(header: str, series: pd.Series) -> _Column:
         if cell is not None:
             longest = max(longest, 19 if isinstance(cell, datetime) else len(str(cell)))
         out.append(cell)
-    if utc:
-        header += UTC_SUFFIX
     return _Column(header, out, _width(header, longest), None, literals)
 
 
@@ -411,6 +411,11 @@ def _column(label: Hashable, series: pd.Series, *, text: bool, phone: bool, mask
         return _Column(header, _cells(series), _width(header, 5))
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
         return _number_column(header, series)
+    if _is_object(dtype) and pd.api.types.infer_dtype(series, skipna=True) == "datetime":
+        try:  # datetimes only (some with a time zone): a column of times
+            return _time_column(header, pd.to_datetime(series, utc=True))
+        except (ValueError, TypeError):
+            pass
     if mask:  # text in an object column: digit runs masked like the rest
         series = series.map(lambda v: _mask_text(v) if isinstance(v, str) else v)
     return _object_column(header, series)
@@ -419,9 +424,11 @@ def _column(label: Hashable, series: pd.Series, *, text: bool, phone: bool, mask
 def _phone_like(label: Hashable, series: pd.Series, named: Hashable | None) -> bool:
     """A user column holding phone numbers: the send column, a phone-like name, or text of
     which most sampled values are valid numbers for :func:`~itnivoice_nb.numbers.prepare`."""
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype):
+        return False
     if label == named or _PHONE_NAME.search(str(label)):
         return True
-    dtype = series.dtype
     if not (isinstance(dtype, pd.StringDtype) or _is_object(dtype)):
         return False
     sample = series.dropna().drop_duplicates().head(_SAMPLE)
@@ -735,7 +742,10 @@ def _typed(frame: pd.DataFrame, source: Path, sheet: bool) -> pd.DataFrame:
         elif name in _NS_TIMES or name in TIME_FIELDS:
             series = _as_time(series, name, "ns" if name in _NS_TIMES else "us")
         elif i in utc:
-            series = _as_time(series, name, None)
+            try:
+                series = _as_time(series, name, None)
+            except ValueError:  # not times after all: the column as it was
+                names[i] = str(frame.columns[i])
         elif not sheet or _PHONE_NAME.search(name):
             series = _as_text(series, name)
         columns[i] = series.reset_index(drop=True)

@@ -69,7 +69,7 @@ from .outcomes import (
     SEND_COLUMNS,
     SUBMITTED,
 )
-from .results import _duplicate_reasons, build_results
+from .results import _duplicate_reasons, build_results, read_back
 
 if TYPE_CHECKING:
     from ._hours import Window
@@ -706,9 +706,7 @@ class SendPlan:
         try:
             if outcome.journal_error is not None:
                 raise outcome.journal_error
-            recorded = book.batches(
-                cid, known_answers={k: a.attempts for k, a in outcome.answered.items()}
-            )
+            recorded = read_back(book, cid, outcome.answered)
             return self._results_of(part, book, recorded, outcome.answered, reason), outcome
         except JournalError as err:
             known = {b.batch_no: b for b in batches}

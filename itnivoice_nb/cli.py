@@ -143,9 +143,9 @@ def _write(results: pd.DataFrame, output: Path) -> None:
 
 def _demo(args: argparse.Namespace) -> int:
     from ._sample import sample_recipients
+    from ._send import send
     from .message import VoiceMessage
     from .sandbox import Sandbox
-    from ._send import send
 
     df = sample_recipients()
     out_dir = Path(args.output_dir)

@@ -49,6 +49,10 @@ import urllib3.exceptions
 from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
+from ._answers import AnswerFields, parse_fields
+from ._answers import excerpt as _excerpt
+from ._answers import json_object as _json_object
+from ._answers import status_of as _status_of
 from ._urls import is_loopback
 from ._vendor import (
     AUDIO_NAME_MAX,
@@ -121,19 +125,24 @@ class GroupItem(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class GroupAnswer:
-    """A parsed sendGroup reply: status, reason, one item per number, and the raw body."""
+    """A parsed sendGroup reply: status, reason, the ``data`` fields, and the raw body.
+
+    ``fields`` holds the answer column-wise (see :class:`~itnivoice_nb._answers.AnswerFields`);
+    ``items`` gives one :class:`GroupItem` per number.
+    """
 
     status: str
     reason: str
-    items: tuple[GroupItem, ...]
-    http_status: int
-    text: str = field(repr=False)
+    fields: AnswerFields = field(repr=False)
+    http_status: int = 200
+    text: str = field(default="", repr=False)
     server_date: datetime | None = None
 
-
-def _excerpt(text: str) -> str:
-    text = " ".join(text.split())
-    return text[:_EXCERPT] + ("…" if len(text) > _EXCERPT else "")
+    @property
+    def items(self) -> tuple[GroupItem, ...]:
+        """One :class:`GroupItem` per ``data`` entry, in the answer's order."""
+        f = self.fields
+        return tuple(map(GroupItem, f.voice, f.callee, f.code, f.why))
 
 
 def _check_base_url(base_url: str) -> str:
@@ -168,7 +177,8 @@ def parse_group_answer(
 ) -> GroupAnswer:
     """Parse a sendGroup reply; :class:`BadResponseError` if it is not the documented shape.
 
-    A status other than "0" is returned as is (not raised), so the caller decides.
+    A status other than "0" is returned as is (not raised), so the caller decides. The text is
+    read by :func:`~itnivoice_nb._answers.parse_fields`, the one parser of these answers.
 
     Example:
         >>> a = parse_group_answer('{"status":"0","reason":"success","data":[{"voiceId":"1",'
@@ -176,66 +186,8 @@ def parse_group_answer(
         >>> a.items[0].accepted
         True
     """
-    payload = _json_object(text, http_status)
-    status, reason = _status_of(payload, text, http_status)
-    data = payload.get("data")
-    items: list[GroupItem] = []
-    if status == STATUS_OK:
-        if not isinstance(data, list):
-            raise BadResponseError(
-                "the sendGroup answer has no 'data' list",
-                http_status=http_status,
-                excerpt=_excerpt(text),
-            )
-        for entry in data:
-            if not isinstance(entry, dict) or not isinstance(entry.get("callee"), str | int):
-                raise BadResponseError(
-                    "a sendGroup 'data' entry is not an object with a callee",
-                    http_status=http_status,
-                    excerpt=_excerpt(text),
-                )
-            voice = entry.get("voiceId")
-            code = entry.get("terminationCode")
-            why = entry.get("terminationReason")
-            items.append(
-                GroupItem(
-                    None if voice is None or voice == "" else _str(voice),
-                    _str(entry["callee"]),
-                    None if code is None else _str(code),
-                    None if why is None else _str(why),
-                )
-            )
-    return GroupAnswer(status, reason, tuple(items), http_status, text, server_date)
-
-
-def _str(value: object) -> str:
-    return value if type(value) is str else str(value)
-
-
-def _json_object(text: str, http_status: int) -> dict[str, Any]:
-    try:
-        payload = json.loads(text)
-    except ValueError:
-        raise BadResponseError(
-            "the answer is not JSON (truncated, or an error page)",
-            http_status=http_status,
-            excerpt=_excerpt(text),
-        ) from None
-    if not isinstance(payload, dict):
-        raise BadResponseError(
-            "the answer is JSON but not an object", http_status=http_status, excerpt=_excerpt(text)
-        )
-    return payload
-
-
-def _status_of(payload: dict[str, Any], text: str, http_status: int) -> tuple[str, str]:
-    status = payload.get("status")
-    if status is None or isinstance(status, bool) or not isinstance(status, str | int):
-        raise BadResponseError(
-            "the answer has no 'status'", http_status=http_status, excerpt=_excerpt(text)
-        )
-    reason = payload.get("reason")
-    return str(status).strip(), "" if reason is None else str(reason)
+    fields = parse_fields(text, http_status)
+    return GroupAnswer(fields.status, fields.reason, fields, http_status, text, server_date)
 
 
 # -- transport: the phase of every request, and the deadline -----------------------------------

@@ -183,6 +183,8 @@ class Batch:
     response: str | None
     error: str | None
     sent_at: float | None
+    has_response: bool = True
+    """False only for a batch read without its answer text that has none."""
 
     @property
     def callees(self) -> list[str]:
@@ -937,56 +939,51 @@ class Journal:
 
     # -- batches ------------------------------------------------------------------------------
 
-    def batches(
-        self, campaign_id: str, *, known_answers: Mapping[int, int] | None = None
-    ) -> list[Batch]:
+    def batches(self, campaign_id: str, *, texts: bool = True) -> list[Batch]:
         """Every batch of the campaign, in order.
 
-        ``known_answers``: ``{batch_no: attempts}`` of answers the caller holds already; a
-        batch recorded answered (status "0") after exactly that many attempts comes without
-        its ``response`` text (None), which saves reading it back at scale.
+        ``texts=False`` leaves out the answers' texts (``response`` None, ``has_response``
+        saying whether there is one): at scale the caller reads back, with :meth:`responses`,
+        only those it does not hold already.
         """
-        return self._guard(
-            "reading the batches", lambda: self._batches(campaign_id, known_answers or {})
-        )
 
-    def _batches(self, campaign_id: str, known: Mapping[int, int]) -> list[Batch]:
-        with self._lock:
-            db = self.db
-            if not known:
-                rows = db.execute(
+        def read() -> list[Batch]:
+            with self._lock:
+                rows = self.db.execute(
                     "SELECT batch_no, numbers, state, attempts, http_status, api_status, "
-                    "api_reason, response, error, sent_at FROM batches WHERE campaign_id=? "
-                    "AND state<>? ORDER BY batch_no",
+                    f"api_reason, {'response' if texts else 'NULL'}, error, sent_at, "
+                    "response IS NOT NULL FROM batches WHERE campaign_id=? AND state<>? "
+                    "ORDER BY batch_no",
                     (campaign_id, SKIPPED),
                 ).fetchall()
-                return [Batch(*row) for row in rows]
-            rows = db.execute(
-                "SELECT batch_no, numbers, state, attempts, http_status, api_status, api_reason, "
-                "response IS NOT NULL, error, sent_at FROM batches WHERE campaign_id=? "
-                "AND state<>? ORDER BY batch_no",
-                (campaign_id, SKIPPED),
-            ).fetchall()
-            wanted = [
-                row[0]
-                for row in rows
-                if row[7]
-                and not (row[2] == ANSWERED and row[5] == "0" and known.get(row[0]) == row[3])
+            return [
+                Batch(no, numbers, state, attempts, http, status, reason, text, error, sent,
+                      bool(has))
+                for no, numbers, state, attempts, http, status, reason, text, error, sent, has
+                in rows
             ]
-            texts: dict[int, str] = {}
-            for i in range(0, len(wanted), 500):
-                chunk = wanted[i : i + 500]
-                texts.update(
-                    db.execute(
-                        f"SELECT batch_no, response FROM batches WHERE campaign_id=? AND "
-                        f"batch_no IN ({','.join('?' * len(chunk))})",
-                        (campaign_id, *chunk),
-                    ).fetchall()
-                )
-        return [
-            Batch(no, numbers, state, attempts, http, status, reason, texts.get(no), error, sent)
-            for no, numbers, state, attempts, http, status, reason, _, error, sent in rows
-        ]
+
+        return self._guard("reading the batches", read)
+
+    def responses(self, campaign_id: str, batch_nos: Sequence[int]) -> dict[int, str]:
+        """The recorded answer texts of these batches: ``{batch_no: text}``."""
+
+        def read() -> dict[int, str]:
+            out: dict[int, str] = {}
+            wanted = list(batch_nos)
+            with self._lock:
+                for i in range(0, len(wanted), 500):
+                    chunk = wanted[i : i + 500]
+                    out.update(
+                        self.db.execute(
+                            "SELECT batch_no, response FROM batches WHERE campaign_id=? AND "
+                            f"response IS NOT NULL AND batch_no IN ({','.join('?' * len(chunk))})",
+                            (campaign_id, *chunk),
+                        ).fetchall()
+                    )
+            return out
+
+        return self._guard("reading the answers", read)
 
     def mark_in_flight(self, campaign_id: str, batch_no: int, attempts: int) -> None:
         """Commit that a request for this batch is about to leave (before it leaves)."""

@@ -4,12 +4,11 @@ One row per input row, in input order, the user's columns kept, an ``outcome`` f
 The per-number answers are read back from what the journal recorded, so the results and the
 journal cannot disagree.
 
-Speed (a million rows): each stored answer is decoded once with ``json.loads`` and its fields
-taken as they are — the vendor's shape, every value a string. Anything else (numbers where text
-was expected, a bad entry...) makes the whole assembly start again through
-:func:`~itnivoice_nb.client.parse_group_answer`, which checks and converts every field: the two
-roads give the same frame. Values shared by a whole batch (status, batch number, sent time) are
-spread with numpy and Arrow instead of per-row Python lists.
+Every answer is read by :func:`~itnivoice_nb._answers.parse_fields` — the client's parser —
+so an answer read as it arrived and one read back from the journal give the same rows. An
+answer the sending worker already read is not read again: :func:`reusable` (the one rule for
+it) says when its fields stand for what the journal recorded. Values shared by a whole batch
+(status, batch number, sent time) are spread with numpy and Arrow, not per-row lists.
 
 Example:
     >>> import pandas as pd
@@ -21,11 +20,8 @@ Example:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from itertools import repeat
-from operator import attrgetter
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 import numpy as np
@@ -33,8 +29,8 @@ import pandas as pd
 import pyarrow as pa
 
 from . import journal as j
+from ._answers import AnswerFields, digits, parse_fields
 from ._vendor import STATUS_MESSAGES, STATUS_OK, TERMINATION_ACCEPTED
-from .client import GroupAnswer, parse_group_answer
 from .errors import BadResponseError
 from .outcomes import (
     DUPLICATE,
@@ -52,11 +48,6 @@ _UNKNOWN_MISSING = "the API answer did not mention this number: it may have been
 _STR: Final = pa.large_string()
 _STR_DTYPE: Final = pd.StringDtype(na_value=np.nan)
 _OUTCOME_CODE: Final = {name: code for code, name in enumerate(OUTCOME_DTYPE.categories)}
-_GET: Final = dict.get
-_CALLEE: Final = attrgetter("callee")
-_VOICE_ID: Final = attrgetter("voice_id")
-_CODE: Final = attrgetter("termination_code")
-_REASON: Final = attrgetter("termination_reason")
 
 
 def _status_text(code: str | None, reason: str | None) -> str:
@@ -72,57 +63,15 @@ Fields = tuple[list[Any], list[Any], list[Any], list[Any]]
 """callee, voiceId, terminationCode, terminationReason: one item per ``data`` entry."""
 
 
-def _plain_fields(text: str) -> Fields | None:
-    """The ``data`` fields of a status-"0" answer as decoded, when it has the vendor's shape.
-
-    No conversion: a value that is not a string (or null) is caught later, when the columns
-    become Arrow text, and the assembly then starts again with :func:`_exact_fields`.
-    """
-    try:
-        payload = json.loads(text)
-    except ValueError:
-        return None
-    if type(payload) is not dict or payload.get("status") != STATUS_OK:
-        return None
-    data = payload.get("data")
-    if type(data) is not list or not data or set(map(type, data)) != {dict}:
-        return None
-    n = len(data)
-    voice = list(map(_GET, data, repeat("voiceId", n)))
-    if "" in voice:
-        voice = [None if v == "" else v for v in voice]  # "" is no voiceId
-    return (
-        list(map(_GET, data, repeat("callee", n))),
-        voice,
-        list(map(_GET, data, repeat("terminationCode", n))),
-        list(map(_GET, data, repeat("terminationReason", n))),
-    )
-
-
-def _exact_fields(text: str, http_status: int | None) -> Fields | None:
-    """The fields as :func:`parse_group_answer` reads and converts them; None if unreadable."""
-    try:
-        answer = parse_group_answer(text, http_status or 200)
-    except BadResponseError:
-        return None
-    items = answer.items
-    return (
-        [item.callee for item in items],
-        [item.voice_id for item in items],
-        [item.termination_code for item in items],
-        [item.termination_reason for item in items],
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Answered:
-    """One answered batch's fields as the sending worker parsed them, kept for the results.
+    """One answered batch's fields as the sending worker read them, kept for the results.
 
-    The worker records the answer's text in the journal, then keeps these fields (parsed from
-    that same text by :func:`~itnivoice_nb.client.parse_group_answer`) so that
-    :func:`build_results` need not parse the text a second time. They are used only for a
-    batch the journal shows answered with status "0" after the same number of attempts.
-    ``callees`` is None when the answer lists exactly the batch's numbers, in order, once each.
+    The worker records the answer's text in the journal, then keeps these fields (read from
+    that same text by :func:`~itnivoice_nb._answers.parse_fields`) so that
+    :func:`build_results` need not read the text a second time — only while :func:`reusable`
+    says they stand for what the journal recorded. ``callees`` is None when the answer lists
+    exactly the batch's numbers, in order, once each.
     """
 
     attempts: int
@@ -134,37 +83,63 @@ class Answered:
     def rows(self, callees: list[str]) -> tuple[list[Any], ...]:
         """voice_id, termination code and reason, outcome, detail per callee (see results)."""
         got = callees if self.callees is None else self.callees
-        rows = _answered_rows(callees, (got, self.voice, self.code, self.why), True)
-        assert rows is not None  # the exact road always answers
-        return rows
+        return _answered_rows(callees, (got, self.voice, self.code, self.why))
 
     @classmethod
     def of(
         cls,
         callees: list[str],
-        answer: GroupAnswer,
+        fields: AnswerFields,
         attempts: int,
         shared: dict[str | None, str | None],
     ) -> Answered:
-        """The fields of ``answer``; ``shared`` makes repeated codes and reasons one object."""
-        items = answer.items
-        got = list(map(_CALLEE, items))
+        """The fields of an answer; ``shared`` makes repeated codes and reasons one object."""
+        got = fields.callee
         same = got == callees and len(set(got)) == len(got)
-        codes = list(map(_CODE, items))
-        reasons = list(map(_REASON, items))
         one = shared.setdefault
         return cls(
             attempts,
             None if same else got,
-            list(map(_VOICE_ID, items)),
-            list(map(one, codes, codes)),
-            list(map(one, reasons, reasons)),
+            fields.voice,
+            list(map(one, fields.code, fields.code)),
+            list(map(one, fields.why, fields.why)),
         )
 
 
-def _digits(value: object) -> str:
-    text = value if type(value) is str else str(value)
-    return text if text.isdigit() else "".join(ch for ch in text if ch.isdigit())
+def read_back(
+    book: j.Journal, campaign_id: str, answered: Mapping[int, Answered]
+) -> list[j.Batch]:
+    """The campaign's batches from the journal, with the answer texts the results need: those
+    of answered batches whose fields are not already held (see :func:`reusable`)."""
+    batches = book.batches(campaign_id, texts=False)
+    need = [
+        b.batch_no
+        for b in batches
+        if b.has_response and not reusable(answered.get(b.batch_no), b)
+    ]
+    if not need:
+        return batches
+    texts = book.responses(campaign_id, need)
+    return [
+        replace(b, response=texts[b.batch_no]) if b.batch_no in texts else b for b in batches
+    ]
+
+
+def reusable(kept: Answered | None, batch: j.Batch) -> bool:
+    """True when fields a worker kept stand for the answer the journal recorded for ``batch``:
+    answered with status "0" after exactly as many attempts. The one rule for reusing them.
+
+    Example:
+        >>> b = j.Batch(1, "91856321412", j.ANSWERED, 2, 200, "0", "success", None, None, 0.0)
+        >>> reusable(Answered(2, None, ["v"], ["0"], ["ok"]), b), reusable(None, b)
+        (True, False)
+    """
+    return (
+        kept is not None
+        and batch.state == j.ANSWERED
+        and batch.api_status == STATUS_OK
+        and kept.attempts == batch.attempts
+    )
 
 
 def _pick(entries: list[int], code: list[Any]) -> int:
@@ -181,24 +156,19 @@ def _voice_ids(entries: list[int], voice: list[Any]) -> Any:
 
 
 def _answered_rows(
-    callees: list[str], fields: Fields, exact: bool
-) -> tuple[list[Any], list[Any], list[Any], list[Any], list[Any]] | None:
-    """voice_id, termination code and reason, outcome, detail per callee of an answered batch.
-
-    ``None`` when the fast road met a shape it does not take (the caller goes the exact way).
-    """
+    callees: list[str], fields: Fields
+) -> tuple[list[Any], list[Any], list[Any], list[Any], list[Any]]:
+    """voice_id, termination code and reason, outcome, detail per callee of an answered batch."""
     got, voice, code, why = fields
     n = len(callees)
     missing: list[int] = []
     if got is not callees and (got != callees or len(set(got)) != len(got)):
-        if not exact and set(map(type, got)) != {str}:
-            return None
         # Not one entry per callee in order: match by number, reading the answer's callee as
         # digits ("+91…" or a JSON number name the same callee). A number listed several times
         # is submitted if any entry accepted it; every voiceId is kept (comma-separated).
         entries: dict[str, list[int]] = {}
         for i, number in enumerate(got):
-            entries.setdefault(_digits(number), []).append(i)
+            entries.setdefault(digits(number), []).append(i)
         where = [entries.get(number) for number in callees]
         chosen = [None if w is None else _pick(w, code) for w in where]
         voice = [None if w is None else _voice_ids(w, voice) for w in where]
@@ -221,7 +191,7 @@ def _answered_rows(
 
 
 def _batch_rows(
-    batch: j.Batch, not_sent_reason: str, exact: bool, answered: Mapping[int, Answered]
+    batch: j.Batch, not_sent_reason: str, answered: Mapping[int, Answered]
 ) -> tuple[int, tuple[list[Any], ...] | None, str, str]:
     """One batch: ``(size, per-number columns or None, outcome, outcome reason)``.
 
@@ -230,28 +200,18 @@ def _batch_rows(
     one reason for all its numbers.
     """
     kept = answered.get(batch.batch_no)
-    if kept is not None and not (
-        batch.state == j.ANSWERED
-        and batch.api_status == STATUS_OK
-        and kept.attempts == batch.attempts
-    ):
-        kept = None  # the journal does not show the answer these fields came from
-    if kept is not None or (
-        batch.state == j.ANSWERED and batch.api_status == STATUS_OK and batch.response is not None
-    ):
+    if reusable(kept, batch):
+        assert kept is not None
         callees = batch.callees
-        rows = None
-        if kept is not None:
-            rows = kept.rows(callees)
-        elif batch.response is not None:
-            fields = None if exact else _plain_fields(batch.response)
-            if fields is not None:
-                rows = _answered_rows(callees, fields, False)
-            if rows is None:
-                fields = _exact_fields(batch.response, batch.http_status)
-                if fields is not None:
-                    rows = _answered_rows(callees, fields, True)
-        if rows is not None:
+        return len(callees), kept.rows(callees), "", ""
+    if batch.state == j.ANSWERED and batch.api_status == STATUS_OK and batch.response is not None:
+        try:
+            fields = parse_fields(batch.response, batch.http_status or 200)
+        except BadResponseError:
+            fields = None
+        if fields is not None and fields.status == STATUS_OK:
+            callees = batch.callees
+            rows = _answered_rows(callees, (fields.callee, fields.voice, fields.code, fields.why))
             return len(callees), rows, "", ""
     n = batch.numbers.count(",") + 1 if batch.numbers else 0
     if batch.state == j.FAILED:
@@ -292,12 +252,11 @@ class _Columns:
 def _collect(
     batches: Sequence[j.Batch],
     not_sent_reason: str,
-    exact: bool,
     answered: Mapping[int, Answered],
 ) -> _Columns:
     c = _Columns()
     for batch in batches:
-        n, rows, one_outcome, one_detail = _batch_rows(batch, not_sent_reason, exact, answered)
+        n, rows, one_outcome, one_detail = _batch_rows(batch, not_sent_reason, answered)
         sent = batch.state != j.PENDING
         c.sizes.append(n)
         c.batch_no.append(batch.batch_no)
@@ -365,14 +324,8 @@ def build_results(
     send_rows = np.flatnonzero(to_send)
     n_send = len(send_rows)
 
-    c = _collect(batches, not_sent_reason, False, kept)
-    try:
-        texts = _text_arrays(c)
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
-        # A value that is not text where the vendor writes text: read it all the exact way.
-        c = _collect(batches, not_sent_reason, True, kept)
-        texts = _text_arrays(c)
-    status, status_reason, voice, code, why = texts
+    c = _collect(batches, not_sent_reason, kept)
+    status, status_reason, voice, code, why = _text_arrays(c)
 
     # Row -> its position among the batches' numbers (-1: in no batch), and -> its batch.
     row_numbers = prepared["number"].to_numpy(dtype=object)[send_rows]

@@ -14,10 +14,14 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
@@ -306,16 +310,16 @@ def sent_within(seconds: float, n: int = 40, start: str = "2024-05-01 14:02:05")
     )
 
 
-def drawn(figure: Figure) -> object:
+def drawn(figure: Figure | Any) -> Any:
     """Lay out and draw ``figure`` (no pixels) and return its renderer, for window extents."""
     figure.draw_without_rendering()
     return figure._get_renderer()  # type: ignore[attr-defined]
 
 
-def text_boxes(texts: list[Text], renderer: object) -> list[tuple[str, Bbox]]:
+def text_boxes(texts: Iterable[Text], renderer: Any) -> list[tuple[str, Bbox]]:
     """The window extent of every visible, non-empty text, with its text."""
     return [
-        (t.get_text(), t.get_window_extent(renderer))  # type: ignore[arg-type]
+        (t.get_text(), t.get_window_extent(renderer))
         for t in texts
         if t.get_visible() and t.get_text()
     ]
@@ -333,19 +337,19 @@ def overlaps(boxes: list[tuple[str, Bbox]], slack: float = 0.5) -> list[tuple[st
     return found
 
 
-def bar_boxes(ax: Axes, renderer: object) -> list[Bbox]:
+def bar_boxes(ax: Axes, renderer: Any) -> list[Bbox]:
     """The window extents of the bars (rectangles of non-zero size) of ``ax``."""
     return [
-        p.get_window_extent(renderer)  # type: ignore[arg-type]
+        p.get_window_extent(renderer)
         for p in ax.patches
-        if p.get_visible() and p.get_width() and p.get_height()  # type: ignore[attr-defined]
+        if isinstance(p, Rectangle) and p.get_visible() and p.get_width() and p.get_height()
     ]
 
 
-def tick_boxes(ax: Axes, axis: str, renderer: object) -> list[tuple[str, Bbox]]:
+def tick_boxes(ax: Axes, axis: str, renderer: Any) -> list[tuple[str, Bbox]]:
     """Boxes of the tick labels of ``ax``'s ``"x"`` or ``"y"`` axis that are drawn: those whose
     tick lies within the Axes (matplotlib also keeps labels of ticks just out of view)."""
-    box = ax.get_window_extent(renderer)  # type: ignore[arg-type]
+    box = ax.get_window_extent(renderer)
     labels = ax.get_xticklabels() if axis == "x" else ax.get_yticklabels()
     inside = []
     for text, extent in text_boxes(labels, renderer):

@@ -170,6 +170,9 @@ def test_to_excel_text_is_never_a_formula(tmp_path: Path) -> None:
     df["note"] = ['=HYPERLINK("http://x","y")', "#N/A", "a\x01b"]
     df["when"] = pd.to_datetime(["2026-01-01 12:00"] * 3).tz_localize("Asia/Kolkata")
     df["naive"] = pd.to_datetime(["2026-01-01 12:00"] * 3)
+    df["cancelled"] = [True, False, True]  # not a phone column, though it contains "cel"
+    when = pd.Timestamp("2026-01-01 12:00", tz="Asia/Kolkata")
+    df["mixed"] = pd.Series([when, "later", None], dtype=object)
     with iv.Sandbox(reject_share=0) as sb:
         results = _send(sb, df, tmp_path)
     header, body, sheet = _sheet(to_excel(results, tmp_path / "f.xlsx"), "rows")
@@ -179,6 +182,13 @@ def test_to_excel_text_is_never_a_formula(tmp_path: Path) -> None:
     assert "when (UTC)" in header and "naive" in header
     assert body[0][header.index("when (UTC)")] == datetime(2026, 1, 1, 6, 30)
     assert body[0][header.index("naive")] == datetime(2026, 1, 1, 12, 0)
+    assert [row[header.index("cancelled")] for row in body] == [True, False, True]
+    # times among other values: text, in UTC, saying so
+    assert [row[header.index("mixed")] for row in body] == [
+        "2026-01-01 06:30:00.000+00:00",
+        "later",
+        None,
+    ]
 
 
 def test_to_excel_refuses_what_it_cannot_write(tmp_path: Path) -> None:

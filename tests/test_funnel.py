@@ -21,8 +21,19 @@ from results_factory import figure_texts, make_results
 
 import itnivoice_nb as iv
 from itnivoice_nb.outcomes import OUTCOME_DTYPE, RECORD_COLUMNS
-from itnivoice_nb.plots import FUNNEL_NEEDS_RECORDS, NO_RECORDS, plot_funnel, plot_responses, report
-from itnivoice_nb.reporting import FUNNEL_COLORS, FUNNEL_STAGES, KEY_COLORS, save_report, summary
+from itnivoice_nb.reporting import (
+    FUNNEL_COLORS,
+    FUNNEL_MEANINGS,
+    FUNNEL_NEEDS_RECORDS,
+    FUNNEL_STAGES,
+    KEY_COLORS,
+    NO_RECORDS,
+    plot_funnel,
+    plot_responses,
+    report,
+    save_report,
+    summary,
+)
 from itnivoice_nb.sandbox import Sandbox
 from itnivoice_nb.sandbox.records import Batch, CallModel, _uniforms, call_record, tariff_for
 
@@ -69,9 +80,10 @@ def stage_masks(results: pd.DataFrame) -> dict[str, pd.Series]:
     key = results["feedback_value"]
     submitted = results["outcome"] == "submitted"
     answered = submitted & results["answered"].eq(True)
+    skipped = results["outcome"].isin(["already_called", "deferred", "excluded"])
     return {
         "rows": pd.Series(True, index=results.index),
-        "sendable": results["valid"] & ~results["duplicate"],
+        "sendable": results["valid"] & ~results["duplicate"] & ~skipped,
         "submitted": submitted,
         "answered": answered,
         "responded": answered & key.notna() & (key != "-1"),
@@ -137,6 +149,16 @@ def test_funnel_of_a_small_frame_by_hand() -> None:
         "3  (75.0% of submitted · 37.5% of rows)",
         "2  (66.7% of answered · 25.0% of rows)",
     ]
+
+
+def test_funnel_sendable_leaves_out_rows_never_meant_to_be_called() -> None:
+    outcomes = ["submitted", "rejected", "not_sent", "already_called", "deferred", "excluded"]
+    results = frame([*outcomes, "invalid", "duplicate"])
+    ax = plot_funnel(results)
+    assert widths(ax) == [8, 3, 1]  # sendable: submitted, rejected, not_sent
+    assert labels(ax)[1] == "3  (37.5% of rows)"
+    for word in ("already called", "deferred", "excluded", "duplicate"):
+        assert word in FUNNEL_MEANINGS["sendable"]
 
 
 def test_funnel_by_segment(records: pd.DataFrame) -> None:

@@ -179,7 +179,7 @@ def test_plan_shows_what_it_will_do(tmp_path: Path) -> None:
         html = p._repr_html_()
     assert (p.rows, p.to_call, p.requests) == (252, 240, 2)
     assert p.counts == {"to_call": 240, "invalid": 1, "duplicate": 1, "already_called": 10,
-                        "deferred": 0, "excluded": 0, "done": 0}
+                        "deferred": 0, "excluded": 0, "done": 0, "unknown": 0}
     assert p.already_called_by == {"campaign 'spring'": 10}
     assert p.sandbox and "SANDBOX" in text and "Call 240 numbers in 2 requests" in text
     assert "campaign 'spring'" in text and "campaign 'summer'" in text

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import copy
+import importlib
 import re
 from pathlib import Path
 
@@ -11,8 +13,11 @@ import pandas as pd
 import pytest
 from results_factory import make_results
 
+import itnivoice_nb as iv
+from itnivoice_nb import reporting
 from itnivoice_nb.outcomes import OUTCOME_COLORS, OUTCOME_DTYPE, OUTCOMES, RECORD_COLUMNS
 from itnivoice_nb.reporting import (
+    LONG_COLUMNS,
     MISSING_GROUP,
     RECORD_SUMMARY_COLUMNS,
     SAVE_SUFFIXES,
@@ -273,3 +278,142 @@ def test_save_report_checks_the_frame_before_drawing(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no column 'outcome'"):
         save_report(pd.DataFrame({"a": [1]}), tmp_path / "r.png")
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- long form
+
+
+def test_summary_long_is_one_row_per_group_and_outcome(records: pd.DataFrame) -> None:
+    wide = summary(records, by="segment")
+    tidy = summary(records, by="segment", long=True)
+    assert list(tidy.columns) == ["segment", *LONG_COLUMNS]
+    assert len(tidy) == len(wide) * len(OUTCOMES)
+    assert isinstance(tidy["outcome"].dtype, pd.CategoricalDtype)
+    assert list(tidy["outcome"].cat.categories) == list(OUTCOMES)
+    assert list(tidy["segment"].unique()) == list(wide.index)
+    for group in wide.index:
+        mine = tidy[tidy["segment"] == group]
+        assert mine["outcome"].astype(str).tolist() == list(OUTCOMES)
+        assert mine["count"].tolist() == wide.loc[group, list(OUTCOMES)].tolist()
+        assert mine["share"].tolist() == pytest.approx(wide.loc[group, SHARES].tolist())
+    assert tidy.groupby("segment", sort=False)["share"].sum().tolist() == pytest.approx(
+        [1.0] * len(wide)
+    )
+    overall = summary(records, long=True)
+    assert list(overall.columns) == ["group", *LONG_COLUMNS]
+    assert set(overall["group"]) == {TOTAL_ROW} and overall["count"].sum() == len(records)
+    pivot = tidy.pivot(index="segment", columns="outcome", values="count")
+    assert pivot.loc["vip"].tolist() == wide.loc["vip", list(OUTCOMES)].tolist()
+
+
+# --------------------------------------------------------------------------- currency
+
+
+def test_summary_names_the_currency_of_its_costs(records: pd.DataFrame) -> None:
+    no_column = records.drop(columns=["currency"])
+    assert summary(no_column).attrs["currency"] == "USD"  # the vendor quotes US dollars
+    assert summary(no_column, currency="EUR").attrs["currency"] == "EUR"
+    assert "total_cost (USD)" in styled(no_column).to_html()
+    assert "(cost in EUR)" in styled(no_column, currency="EUR").to_html()
+    with pytest.raises(ValueError, match="call records say USD"):
+        summary(records, currency="EUR")
+    inr = records.assign(currency=records["currency"].replace("USD", "INR"))
+    assert summary(inr).attrs["currency"] == "INR"
+    mixed = records.assign(currency=np.where(records.index % 2 == 0, "USD", "EUR"))
+    table = summary(mixed, by="segment")
+    assert table.attrs["currency"] == "EUR, USD"
+    assert table["total_cost"].isna().all()  # never added up across currencies
+    html = styled(table).to_html()
+    assert "costs in EUR, USD are not added up" in html and "total_cost (" not in html
+    assert "?" not in summary(records.assign(currency=None)).attrs["currency"]
+
+
+# --------------------------------------------------------------------------- styled
+
+
+def css_rules(html: str) -> list[str]:
+    return re.findall(r"\{([^{}]*)\}", html.split("</style>")[0])
+
+
+def test_styled_share_bars_sit_under_the_text(records: pd.DataFrame) -> None:
+    html = styled(records, by="segment").to_html()
+    bars = [rule for rule in css_rules(html) if "linear-gradient" in rule]
+    assert bars, "no share bars"
+    for rule in bars:
+        assert re.search(r"background-size: 100% [1-6]px", rule), rule
+        assert "background-position: left bottom" in rule, rule
+        assert "background-repeat: no-repeat" in rule, rule
+        assert "color: #000000" in rule and "background-color: #ffffff" in rule, rule
+    # one bar per share cell, in that outcome's colour
+    submitted = [r for r in bars if OUTCOME_COLORS["submitted"] in r]
+    assert len(submitted) == len(summary(records, by="segment"))
+    share = summary(records, by="segment").loc["vip", "submitted_share"]
+    assert f">{share:.1%}<" in html  # shares read as percentages
+
+
+def test_styled_hides_outcomes_no_row_has() -> None:
+    results = frame(["submitted", "excluded", "submitted"])
+    html = styled(results).to_html()
+    assert ">rejected<" not in html and ">excluded<" in html and ">excluded_share<" in html
+    assert (
+        "no rows: rejected, failed, unknown, invalid, duplicate, not_sent, already_called, "
+        "deferred</caption>" in html
+    )
+    everything = styled(results, show_empty=True).to_html()
+    assert all(f">{o}<" in everything for o in OUTCOMES) and "no rows:" not in everything
+
+
+def test_summary_pipes_into_styled_for_its_html(records: pd.DataFrame) -> None:
+    table = summary(records, by="segment")
+    assert type(table) is pd.DataFrame  # a plain frame: .loc, .to_csv, arithmetic as ever
+    html = table.pipe(iv.styled)._repr_html_()
+    assert "Outcomes per segment (cost in USD)" in html and "total_cost (USD)" in html
+    assert f">{table.loc[TOTAL_ROW, 'submitted_share']:.1%}<" in html
+
+
+# --------------------------------------------------------------------------- layout
+
+
+ORDER = ("_common", "summary", "plots", "report")
+
+
+def _imports(module: str) -> tuple[set[str], set[str]]:
+    """The sibling modules ``module`` imports, and the packages it imports when loaded (not
+    under ``if TYPE_CHECKING:``)."""
+    path = Path(importlib.import_module(f"itnivoice_nb.reporting.{module}").__file__ or "")
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    siblings: set[str] = set()
+    loaded: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.If):  # if TYPE_CHECKING: only for the type checker
+            continue
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 1:
+                siblings.add(node.module or "")
+            elif node.level == 0 and node.module:
+                loaded.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            loaded.update(alias.name.split(".")[0] for alias in node.names)
+    return siblings, loaded
+
+
+def test_reporting_modules_import_one_way() -> None:
+    for i, module in enumerate(ORDER):
+        siblings, _ = _imports(module)
+        assert siblings <= set(ORDER[:i]), (module, siblings)
+    for module in ("_common", "summary"):  # a summary never loads matplotlib
+        assert "matplotlib" not in _imports(module)[1], module
+
+
+def test_public_names_are_importable_from_every_address() -> None:
+    from itnivoice_nb import plots
+
+    for name in reporting.__all__:
+        assert hasattr(reporting, name), name
+    functions = [name for name in reporting.__all__ if callable(getattr(reporting, name))]
+    assert len(functions) == 16
+    for name in functions:
+        if name != "campaign_name":
+            assert getattr(iv, name) is getattr(reporting, name), name
+    for name in plots.__all__:
+        assert getattr(plots, name) is getattr(reporting, name), name

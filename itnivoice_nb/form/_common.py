@@ -109,7 +109,8 @@ def masked_key(api_key: str) -> str:
 RESEND_UNKNOWN_LABEL: Final = "Resend batches whose outcome is unknown"
 """The form's name of ``resend_unknown`` (a box in the campaign options)."""
 
-_FOR_PEOPLE: Final = tuple(
+_Words = str | Callable[[re.Match[str]], str]
+_FOR_PEOPLE: Final[tuple[tuple[re.Pattern[str], _Words], ...]] = tuple(
     (re.compile(pattern), words)
     for pattern, words in (
         (r"\bpass allow_repeat=True\b", "tick 'Allow calling again'"),
@@ -122,7 +123,7 @@ _FOR_PEOPLE: Final = tuple(
         (r" ?The (?:partial )?results (?:so far )?are in err\.results\.?", ""),
         (r"what was sent and answered is in err\.results", "what was sent and answered is below"),
         (r"\brun the same send again\b", "click Check, then Send…, again"),
-        (r"^send\(\): kept", "Kept"),
+        (r"^[a-z_]+\(\): (\w)", lambda found: found.group(1).upper()),
         (r"^max_cost=([\d.,]+): ", r"'Max cost' is \1, but "),
         (r"\bmore than max_cost=([\d.,]+)", r"more than the 'Max cost' of \1"),
         (r"\bpass rates=\{calling code: price per minute\} for them",

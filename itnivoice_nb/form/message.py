@@ -41,6 +41,7 @@ from ._common import (
     OK,
     ErrorBox,
     esc,
+    for_people,
     guarded,
     html_out,
     note,
@@ -172,7 +173,7 @@ class MessagePart:
         try:
             VoiceMessage(**kwargs)
         except ValueError as err:
-            return without_field(str(err), name)
+            return for_people(without_field(str(err), name))
         return None
 
     def validate(self, name: str) -> bool:

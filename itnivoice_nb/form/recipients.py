@@ -34,6 +34,7 @@ from ._common import (
     OK,
     ErrorBox,
     esc,
+    for_people,
     guarded,
     html_out,
     note,
@@ -189,7 +190,8 @@ class RecipientsPart:
         try:
             prepare(pd.DataFrame({"phone": ["0"]}), column="phone", default_region=region)
         except ValueError as err:
-            self.region_msg.value = note(esc(without_field(str(err), "default_region")), BAD)
+            said = for_people(without_field(str(err), "default_region"))
+            self.region_msg.value = note(esc(said), BAD)
             return False
         self.region_msg.value = note("✓", OK)
         return True

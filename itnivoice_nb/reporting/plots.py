@@ -668,7 +668,10 @@ def _relative_formatter(span_s: float) -> FuncFormatter:
 
 def _clock_axis(ax: Axes) -> None:
     """Date ticks labelled as a clock (``"14:02"``, ``"14:02:05"``), dates at midnight."""
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    # steps of 1, 2, 5… so that a ten-minute send gets more than two ticks
+    locator.intervald[mdates.SECONDLY] = [1, 2, 5, 10, 15, 30]
+    locator.intervald[mdates.MINUTELY] = [1, 2, 5, 10, 15, 30]
     formatter = mdates.ConciseDateFormatter(
         locator,
         formats=["%Y", "%b", "%d %b", "%H:%M", "%H:%M", "%H:%M:%S"],
