@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 from ._classify import Decision, RetryPolicy, classify
+from ._export import read_results, to_excel
 from ._follow import follow_up
 from ._plan import SendPlan, normalize_base_url, plan
 from ._sample import sample_recipients
@@ -52,7 +53,8 @@ from .form import SendForm, send_form
 from .message import VoiceMessage
 from .numbers import mask_number, normalize_number, prepare
 from .outcomes import OUTCOME_COLORS, OUTCOME_MEANINGS, OUTCOMES
-from .plots import (
+from .reporting import (
+    has_call_records,
     plot_by_country,
     plot_call_results,
     plot_cost,
@@ -63,8 +65,11 @@ from .plots import (
     plot_responses,
     plot_timeline,
     report,
+    save_report,
+    style_summary,
+    styled,
+    summary,
 )
-from .reporting import has_call_records, save_report, style_summary, styled, summary
 from .sandbox import Sandbox
 from .signing import sign, signed_headers
 
@@ -127,6 +132,7 @@ __all__ = [
     "plot_responses",
     "plot_timeline",
     "prepare",
+    "read_results",
     "report",
     "sample_recipients",
     "save_report",
@@ -137,4 +143,5 @@ __all__ = [
     "style_summary",
     "styled",
     "summary",
+    "to_excel",
 ]

@@ -117,6 +117,8 @@ class _Sender:
         self.answered: dict[int, Answered] = {}
         """Fields of the answers recorded by this send, so the results need not re-parse them."""
         self.mirror: dict[int, j.Batch] = {}
+        self.submitted: list[str] = []
+        """Numbers answered "0" by this drive, settled in the ledger when it ends."""
         self._shared: dict[str | None, str | None] = {}
         self.idle = threading.Event()
         """Set when every worker started by :meth:`start` has ended."""
@@ -185,16 +187,22 @@ class _Sender:
                 RuntimeWarning,
                 stacklevel=2,
             )
+        # The ledger learns of refused numbers with this record; submitted ones (most of
+        # them) stay "claimed" — which holds them just the same — until the drive ends and
+        # settles them all in one statement.
         by_state: dict[str, list[str]] = {}
         if outcomes.count(SUBMITTED) == len(callees):
-            by_state[j.SUBMITTED] = callees
+            self.submitted.extend(callees)
         else:
             reasons = fields[2]
             for number, outcome, why in zip(callees, outcomes, reasons, strict=True):
                 state = _LEDGER_STATE[outcome]
                 if state == j.REJECTED and is_blacklist(why):
                     state = j.BLACKLISTED
-                by_state.setdefault(state, []).append(number)
+                if state == j.SUBMITTED:
+                    self.submitted.append(number)
+                else:
+                    by_state.setdefault(state, []).append(number)
         # Kept in memory first: if the journal fails, the results still show this answer.
         self.answered[batch.batch_no] = kept
         self.mirror[batch.batch_no] = replace(
@@ -439,6 +447,11 @@ def drive(
         _join(threads, client)
         if bar is not None:
             bar.close()
+        if sender.submitted:
+            try:
+                book.settle(cid, sender.submitted, j.SUBMITTED)
+            except JournalError as err:
+                result.journal_error = result.journal_error or err
     return result
 
 

@@ -37,7 +37,14 @@ WHO = ("unanswered", "no_response", "failed", "rejected")
 """The rows ``who=`` can name; a callable ``who(results) -> bool mask`` picks any others."""
 
 
-def _mask(results: pd.DataFrame, who: str | Callable[[pd.DataFrame], Any]) -> np.ndarray:
+def pick(results: pd.DataFrame, who: str | Callable[[pd.DataFrame], Any]) -> np.ndarray:
+    """The rows of ``results`` that ``who`` names, as a boolean mask (see :func:`follow_up`).
+
+    Example:
+        >>> import pandas as pd
+        >>> pick(pd.DataFrame({"outcome": ["failed", "submitted"]}), "failed").tolist()
+        [True, False]
+    """
     outcome = results["outcome"].astype("str").to_numpy(dtype=object)
     if callable(who):
         picked = np.asarray(who(results), dtype=bool)
@@ -99,13 +106,11 @@ def follow_up(
     if needs_records and "record_status" not in results.columns:
         results = call_outcomes(results, client=client, progress=False,
                                 journal=send_kwargs.get("journal"))
-    picked = _mask(results, who)
+    picked = pick(results, who)
     own = [c for c in results.columns if c not in (*PREPARE_COLUMNS, *SEND_COLUMNS,
                                                     *RECORD_COLUMNS, "file_id")]
     rows = results.loc[picked, own]
-    wave = int(attrs.get("follow_up", 0)) + 1
-    root = attrs.get("root_label") or attrs.get("label") or f"#{str(attrs.get('campaign'))[:8]}"
-    label = f"{root} · follow-up {wave}"
+    wave, root, label = _wave(attrs)
     numbers = frozenset(results.loc[picked, "number"].dropna().astype(str).tolist())
     journal = send_kwargs.pop("journal", attrs.get("journal") or None)
     send_options = {
@@ -119,6 +124,25 @@ def follow_up(
     out = the_plan.send(**send_options)
     out.attrs.update({"follow_up": wave, "root_label": root})
     return out
+
+
+def _wave(attrs: Mapping[Any, Any]) -> tuple[int, str, str]:
+    wave = int(attrs.get("follow_up", 0)) + 1
+    root = attrs.get("root_label") or attrs.get("label") or f"#{str(attrs.get('campaign'))[:8]}"
+    return wave, str(root), f"{root} · follow-up {wave}"
+
+
+def follow_up_label(results: pd.DataFrame) -> str:
+    """The campaign label :func:`follow_up` gives the next wave of ``results``.
+
+    Example:
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"outcome": []})
+        >>> frame.attrs.update({"label": "spring", "campaign": "ab12cd34ef"})
+        >>> follow_up_label(frame)
+        'spring · follow-up 1'
+    """
+    return _wave(results.attrs)[2]
 
 
 def _message_of(attrs: Mapping[Any, Any]) -> VoiceMessage:

@@ -816,7 +816,7 @@ def _check_at(at: object) -> datetime:
                     out.microsecond, tzinfo=UTC)  # a plain datetime, even from a Timestamp
 
 
-def _check_zone(default_timezone: object) -> str | None:
+def check_timezone(default_timezone: object) -> str | None:
     if default_timezone is None:
         return None
     if isinstance(default_timezone, ZoneInfo):
@@ -917,7 +917,7 @@ def check_window(
     if not isinstance(window, Window):
         window = parse_window(window)
     when = _check_at(at)
-    default = _check_zone(default_timezone)
+    default = check_timezone(default_timezone)
     ids, country = _locate(numbers)
     table = _table()
     # a group per zone set; rows of unknown zone are grouped by country code (their reason)

@@ -512,7 +512,7 @@ class SendPlan:
         """
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency: {concurrency!r}; allowed: a whole number ≥ 1")
-        self._check_cost()
+        self.check_cost()
         options = Options(concurrency, rate_limit, progress, resend_unknown, cancel,
                           check_balance, retry)
         if not any(part.numbers for part in self.parts):
@@ -528,7 +528,8 @@ class SendPlan:
             if owned:
                 book.close()
 
-    def _check_cost(self) -> None:
+    def check_cost(self) -> None:
+        """Raise :class:`CostLimitError` when the bound is over ``max_cost`` (nothing sent)."""
         if self.cost_limit is None or not self.to_call:
             return
         if self.max_cost is None or self.cost_unknown:
@@ -831,6 +832,10 @@ def plan(
         from ._hours import parse_window
 
         window = parse_window(call_window, call_days)
+    if default_timezone is not None:
+        from ._hours import check_timezone
+
+        check_timezone(default_timezone)
     if call_window is None and call_days is not None:
         raise ValueError("call_days needs call_window=, e.g. call_window=('09:00', '20:00')")
     when = _planned_at(at)

@@ -138,7 +138,9 @@ CREATE TABLE IF NOT EXISTS ledger (
     detail TEXT,
     PRIMARY KEY (account_no, number, campaign_no)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS ledger_campaign ON ledger (campaign_no, state);
+CREATE INDEX IF NOT EXISTS ledger_campaign ON ledger (campaign_no);
+CREATE INDEX IF NOT EXISTS ledger_blacklisted ON ledger (account_no, number)
+    WHERE state = 'blacklisted';
 """
 
 
@@ -283,6 +285,11 @@ def _ints(numbers: Sequence[str]) -> list[int]:
     return [int(n) for n in numbers]
 
 
+def _json_numbers(numbers: Sequence[str]) -> str:
+    """Digit strings as a JSON array of numbers, for ``json_each`` (they are valid JSON)."""
+    return "[" + ",".join(n for n in numbers if n) + "]"
+
+
 def int_column(values: str | Sequence[str]) -> np.ndarray:
     """Digit strings (a list, or one comma-joined string) as an int64 array, in Arrow."""
     if isinstance(values, str):
@@ -340,6 +347,8 @@ class Journal:
         self._writes = threading.Condition(threading.Lock())
         self._queued: list[_Write] = []
         self._committing = False
+        self._keys: dict[str, tuple[int, int]] = {}
+        """campaign id → (account_no, campaign_no), for the ledger updates of each batch."""
 
     def __repr__(self) -> str:
         return f"Journal({str(self.path) if self.path else None!r})"
@@ -763,6 +772,19 @@ class Journal:
             "SELECT batch_no, numbers, state FROM batches WHERE campaign_id=? ORDER BY batch_no",
             (cid,),
         ).fetchall()
+        if row is not None:
+            # A drive that ended before settling its submitted numbers left them "claimed":
+            # those of answered batches were sent (conservatively: submitted).
+            answered = [
+                n for _, joined, state in batches if state == ANSWERED
+                for n in joined.split(",") if n
+            ]
+            if answered:
+                db.execute(
+                    "UPDATE ledger SET state=? WHERE account_no=? AND campaign_no=? AND "
+                    "state=? AND number IN (SELECT value FROM json_each(?))",
+                    (SUBMITTED, account_no, camp_no, CLAIMED, _json_numbers(answered)),
+                )
         sent = {
             n for _, joined, state in batches if state not in (PENDING, FAILED, SKIPPED)
             for n in joined.split(",") if n
@@ -801,9 +823,10 @@ class Journal:
                     (",".join(rest), state if rest else SKIPPED, cid, batch_no),
                 )
         if released:
-            db.executemany(
-                "DELETE FROM ledger WHERE account_no=? AND campaign_no=? AND number=?",
-                ((account_no, camp_no, int(n)) for n in released),
+            db.execute(
+                "DELETE FROM ledger WHERE account_no=? AND campaign_no=? AND number IN "
+                "(SELECT value FROM json_each(?))",
+                (account_no, camp_no, _json_numbers(released)),
             )
         fresh = [n for n in wanted if n in keep and n not in open_numbers]
         first = 1 + max((b[0] for b in batches), default=0)
@@ -815,10 +838,7 @@ class Journal:
                 for i in range(0, len(fresh), size)
             ),
         )
-        db.executemany(
-            "INSERT OR REPLACE INTO ledger VALUES (?,?,?,?,?,NULL)",
-            ((account_no, int(n), camp_no, CLAIMED, now) for n in [*open_numbers, *fresh]),
-        )
+        self._set_numbers(db, account_no, camp_no, [*open_numbers, *fresh], CLAIMED, now)
         db.executemany(
             "INSERT OR REPLACE INTO ledger VALUES (?,?,?,?,?,?)",
             ((account_no, int(n), camp_no, YIELDED, now, why) for n, why in taken.items()),
@@ -829,6 +849,16 @@ class Journal:
             (cid, SKIPPED, cid),
         )
         return Claimed(cid, row is None, created_at, len(lost), reset, taken)
+
+    def _campaign_keys(self, campaign_id: str) -> tuple[int, int]:
+        with self._lock:
+            row = self.db.execute(
+                "SELECT account_no, campaign_no FROM campaigns WHERE campaign_id=?",
+                (campaign_id,),
+            ).fetchone()
+        if row is None:
+            raise JournalError(f"the journal has no campaign {campaign_id!r}")
+        return int(row[0]), int(row[1])
 
     def _recover(
         self, db: sqlite3.Connection, cid: str, account_no: int, camp_no: int, now: float
@@ -879,10 +909,13 @@ class Journal:
         state: str,
         at: float,
     ) -> None:
-        db.executemany(
-            "INSERT OR REPLACE INTO ledger VALUES (?,?,?,?,?,NULL)",
-            ((account_no, int(n), camp_no, state, at) for n in numbers if n),
-        )
+        """Put ``numbers`` in the ledger with ``state`` (one statement: SQLite reads the list)."""
+        if numbers:
+            db.execute(
+                "INSERT OR REPLACE INTO ledger SELECT ?, value, ?, ?, ?, NULL "
+                "FROM json_each(?)",
+                (account_no, camp_no, state, at, _json_numbers(numbers)),
+            )
 
     def blacklisted(self, api_key: str, base_url: str) -> dict[str, str]:
         """Numbers the API refused as blacklisted for this account (any audio): their reason."""
@@ -890,11 +923,11 @@ class Journal:
         def read() -> dict[str, str]:
             with self._lock:
                 rows = self.db.execute(
-                    "SELECT l.number, MAX(l.at), c.label, c.campaign_id FROM ledger l "
-                    "JOIN accounts a ON a.account_no=l.account_no "
+                    "SELECT l.number, MAX(l.at), c.label, c.campaign_id FROM accounts a "
+                    "JOIN ledger l ON l.account_no=a.account_no AND l.state=? "
                     "JOIN campaigns c ON c.campaign_no=l.campaign_no "
-                    "WHERE a.api_key=? AND a.base_url=? AND l.state=? GROUP BY l.number",
-                    (api_key, base_url, BLACKLISTED),
+                    "WHERE a.api_key=? AND a.base_url=? GROUP BY l.number",
+                    (BLACKLISTED, api_key, base_url),
                 ).fetchall()
             return {
                 str(n): f"refused by the API as blacklisted ({_when(at)}, "
@@ -1030,19 +1063,43 @@ class Journal:
                 False,
             )
         ]
+        keys = self._keys.get(campaign_id) if numbers else None
         for number_state, group in (numbers or {}).items():
             if not group:
                 continue
+            if keys is None:
+                keys = self._keys[campaign_id] = self._guard(
+                    "reading a campaign", lambda: self._campaign_keys(campaign_id)
+                )
             ops.append(
                 (
-                    "UPDATE ledger SET state=?, at=? WHERE campaign_no=(SELECT campaign_no FROM "
-                    "campaigns WHERE campaign_id=?) AND account_no=(SELECT account_no FROM "
-                    f"campaigns WHERE campaign_id=?) AND number IN ({','.join('?' * len(group))})",
-                    (number_state, now, campaign_id, campaign_id, *_ints(group)),
+                    "UPDATE ledger SET state=?, at=? WHERE account_no=? AND campaign_no=? AND "
+                    "number IN (SELECT value FROM json_each(?))",
+                    (number_state, now, *keys, _json_numbers(group)),
                     False,
                 )
             )
         self._write(ops)
+
+    def settle(self, campaign_id: str, numbers: Sequence[str], state: str) -> None:
+        """Record the ledger state of many numbers of a campaign at once (durable)."""
+        if not numbers:
+            return
+        keys = self._keys.get(campaign_id)
+        if keys is None:
+            keys = self._keys[campaign_id] = self._guard(
+                "reading a campaign", lambda: self._campaign_keys(campaign_id)
+            )
+        self._write(
+            [
+                (
+                    "UPDATE ledger SET state=?, at=? WHERE account_no=? AND campaign_no=? AND "
+                    "number IN (SELECT value FROM json_each(?))",
+                    (state, time.time(), *keys, _json_numbers(numbers)),
+                    False,
+                )
+            ]
+        )
 
     # -- call records -------------------------------------------------------------------------
 

@@ -310,10 +310,10 @@ def sent_within(seconds: float, n: int = 40, start: str = "2024-05-01 14:02:05")
     )
 
 
-def drawn(figure: Figure | Any) -> Any:
+def drawn(figure: Any) -> Any:
     """Lay out and draw ``figure`` (no pixels) and return its renderer, for window extents."""
     figure.draw_without_rendering()
-    return figure._get_renderer()  # type: ignore[attr-defined]
+    return figure._get_renderer()
 
 
 def text_boxes(texts: Iterable[Text], renderer: Any) -> list[tuple[str, Bbox]]:

@@ -326,7 +326,9 @@ def test_send_form_in_a_real_browser(chromium: Path, voila: str) -> None:
                                                                     timeout=SEND_TIMEOUT)
             follow = page.locator("button.iv-follow-up")
             if follow.is_enabled():
-                unanswered = int(re.search(r"to (\d+) unanswered", follow.inner_text())[1])
+                found = re.search(r"to (\d+) unanswered", follow.inner_text())
+                assert found, follow.inner_text()
+                unanswered = int(found[1])
                 follow.click()
                 expect(page.locator(".iv-follow-up-text")).to_contain_text(
                     f"Send a follow-up to {unanswered} number")
@@ -337,6 +339,12 @@ def test_send_form_in_a_real_browser(chromium: Path, voila: str) -> None:
                     f"Follow-up 'spring · follow-up 1': Sent: {unanswered} of {unanswered}",
                     timeout=SEND_TIMEOUT)
                 expect(page.locator(".iv-error")).to_have_text("")
+            expect(page.locator("a.iv-download-csv")).to_be_visible()
+            expect(page.locator("button.iv-fetch-records")).to_be_enabled()
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.iv-chart img, img.iv-chart')]"
+                ".every(i => i.complete && i.naturalHeight > 0)"
+            )
 
             # The page scrolls inside Voila's own container: make the window as tall as the
             # form, so that the screenshot holds all of it.

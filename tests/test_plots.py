@@ -29,7 +29,8 @@ from results_factory import (
     tick_boxes,
 )
 
-from itnivoice_nb import plots, reporting
+from itnivoice_nb import reporting
+from itnivoice_nb import reporting as plots
 from itnivoice_nb.outcomes import OUTCOME_COLORS, OUTCOME_DTYPE, OUTCOMES, RECORD_COLUMNS
 from itnivoice_nb.reporting import (
     NO_RECORDS,

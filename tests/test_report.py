@@ -374,7 +374,7 @@ def test_summary_pipes_into_styled_for_its_html(records: pd.DataFrame) -> None:
 # --------------------------------------------------------------------------- layout
 
 
-ORDER = ("_common", "summary", "plots", "report")
+ORDER = ("_common", "_summary", "_plots", "_report")
 
 
 def _imports(module: str) -> tuple[set[str], set[str]]:
@@ -401,13 +401,11 @@ def test_reporting_modules_import_one_way() -> None:
     for i, module in enumerate(ORDER):
         siblings, _ = _imports(module)
         assert siblings <= set(ORDER[:i]), (module, siblings)
-    for module in ("_common", "summary"):  # a summary never loads matplotlib
+    for module in ("_common", "_summary"):  # a summary never loads matplotlib
         assert "matplotlib" not in _imports(module)[1], module
 
 
 def test_public_names_are_importable_from_every_address() -> None:
-    from itnivoice_nb import plots
-
     for name in reporting.__all__:
         assert hasattr(reporting, name), name
     functions = [name for name in reporting.__all__ if callable(getattr(reporting, name))]
@@ -415,5 +413,3 @@ def test_public_names_are_importable_from_every_address() -> None:
     for name in functions:
         if name != "campaign_name":
             assert getattr(iv, name) is getattr(reporting, name), name
-    for name in plots.__all__:
-        assert getattr(plots, name) is getattr(reporting, name), name

@@ -1,4 +1,4 @@
-"""Reading recipients files as people save them: separators, BOM, latin-1, Excel; the CLI's guess."""
+"""Reading recipients files as people save them: separators, BOM, latin-1; the CLI's guess."""
 
 from __future__ import annotations
 

@@ -558,6 +558,9 @@ def test_a_wrong_secret_stops_the_send_and_says_nothing_was_charged(
     shown = text_of(form.error.value)
     assert "-1" in shown and "authentication error" in shown
     assert "Check ITNIOTECH_API_KEY and ITNIOTECH_API_SECRET" in shown
+    # Said for the form's reader: what to click, not the package's Python.
+    assert "err.results" not in shown and "api_key/api_secret" not in shown
+    assert "click Check, then Send…, again" in shown, shown
     assert "Traceback" not in form.error.value + form.status.value
     assert isinstance(form.last_error, iv.SendStopped)
     status = form.status_text

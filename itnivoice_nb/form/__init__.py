@@ -3,14 +3,18 @@
 :func:`send_form` returns a :class:`SendForm`: recipients (the DataFrame passed in, or a CSV /
 Excel file uploaded in the form) and the phone column; the message fields, each validated by
 :class:`~itnivoice_nb.VoiceMessage` as it is typed; the campaign label and whether numbers
-already called may be called again; the account (API key and secret, or the local sandbox);
-**Check**, which makes a :class:`~itnivoice_nb.SendPlan` (a snapshot of the rows: editing the
-DataFrame afterwards changes nothing) and shows its counts and the rows it will not call;
-**Send…**, which states the plan in words and, once confirmed, runs exactly that plan on a
+already called may be called again; the campaign options (calling hours in each recipient's
+time zone, suppression lists uploaded or typed, rates and a cost limit); the account (API key
+and secret, or the local sandbox); **Check**, which makes a :class:`~itnivoice_nb.SendPlan` (a
+snapshot of the rows: editing the DataFrame afterwards changes nothing) and shows its counts
+and the rows it will not call; **Send…**, which states the plan in words (deferred rows and
+when they open, exclusions, the cost bound) and, once confirmed, runs exactly that plan on a
 background thread with a progress bar and a **Cancel** button; then the outcome in plain words,
-the summary table and the outcome chart, and ``form.results`` for the next cell. The form has no
-rules of its own: every decision is made by the package's public functions, and every error
-they raise is shown in the form as text.
+the summary table, the outcome chart and **Download CSV** / **Download Excel** links;
+**Fetch call records** and **Send follow-up to N unanswered** (confirmed first). The form has
+no rules of its own: every decision is made by the package's functions, and every error they
+raise is shown in the form as text, in the form's words (the fields and boxes it shows, never
+Python). Its colours follow JupyterLab's light and dark themes.
 
 The API secret typed in the Password field is used to build the client and then cleared from
 the field: no widget state, saved notebook or HTML export holds it, and it is shown nowhere
@@ -18,9 +22,11 @@ the field: no widget state, saved notebook or HTML export holds it, and it is sh
 ``$ITNIOTECH_API_SECRET`` is used when the field is left blank and is never copied into it.
 
 One module per job: :mod:`.recipients` (data, upload, column, region), :mod:`.message`
-(message fields, audio upload, campaign settings), :mod:`.account` (key, secret, sandbox),
-:mod:`.check_send` (Check → plan, confirmation, Send, Cancel, progress), :mod:`.results`
-(outcome statement, summary, chart), :mod:`.sendform` (the form put together).
+(message fields, audio upload, campaign settings), :mod:`.options` (calling hours, suppression
+lists, cost), :mod:`.account` (key, secret, sandbox), :mod:`.check_send` (Check → plan,
+confirmation, Send, Cancel, progress), :mod:`.results` (outcome statement, summary, chart,
+downloads), :mod:`.followup` (call records, follow-up), :mod:`.sendform` (the form put
+together).
 
 Example (against the form's own local sandbox; ``journal=None``: an in-memory journal):
     >>> import pandas as pd

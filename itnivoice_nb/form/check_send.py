@@ -393,7 +393,7 @@ class CheckSend:
             problems.append("no valid number to call")
         if plan is not None and plan.to_call:
             try:
-                plan._check_cost()  # the package's rule for max_cost, said before any send
+                plan.check_cost()  # the package's rule for max_cost, said before any send
             except CostLimitError as err:
                 said = readable(err).replace("; nothing was sent.", ".")
                 said = said.replace(" Nothing was sent.", "")
@@ -530,7 +530,7 @@ class CheckSend:
               heading: str = "") -> None:
         """Run ``job`` (a send) on the background thread, with the progress bar and Cancel;
         then say its outcome (after ``heading``) and show its results."""
-        from .. import plots  # noqa: F401  (imported here, on the UI thread, before the send)
+        from ..reporting import _plots  # noqa: F401  (imported on the UI thread, before the send)
 
         self.results.clear()
         self.progress.max = max(1, total)

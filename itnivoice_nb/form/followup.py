@@ -34,29 +34,14 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
-from .._follow import _mask
+from .._follow import follow_up_label, pick
 from ..calls import call_outcomes
 from ..outcomes import SUBMITTED
-from ._common import BAD, ErrorBox, esc, guarded, html_out, note, plural, readable, row
+from ._common import BAD, WARN, ErrorBox, esc, guarded, html_out, note, plural, readable, row
 from .check_send import CheckSend, Sent
 from .results import ResultsPart
 
-__all__ = ["FollowUpPart", "follow_up_label", "record_counts"]
-
-
-def follow_up_label(results: pd.DataFrame) -> str:
-    """The label :func:`itnivoice_nb.follow_up` gives the next wave of ``results``.
-
-    Example:
-        >>> frame = pd.DataFrame({"outcome": []})
-        >>> frame.attrs.update({"label": "spring", "campaign": "ab12cd34ef"})
-        >>> follow_up_label(frame)
-        'spring · follow-up 1'
-    """
-    attrs = results.attrs
-    wave = int(attrs.get("follow_up", 0)) + 1
-    root = attrs.get("root_label") or attrs.get("label") or f"#{str(attrs.get('campaign'))[:8]}"
-    return f"{root} · follow-up {wave}"
+__all__ = ["FollowUpPart", "record_counts"]
 
 
 def record_counts(results: pd.DataFrame) -> dict[str, int]:
@@ -118,8 +103,8 @@ class FollowUpPart:
         self.follow_up_back.add_class("iv-follow-up-back")
         self.follow_up_box = w.VBox(
             [self.follow_up_label, w.HBox([self.follow_up_confirm, self.follow_up_back])],
-            layout=w.Layout(display="none", border="2px solid var(--iv-warn, #9a6700)",
-                            padding="6px", margin="6px 0"),
+            layout=w.Layout(display="none", border=f"2px solid {WARN}", padding="6px",
+                            margin="6px 0"),
         )
         self.follow_up_box.add_class("iv-follow-up-box")
         self.box = w.VBox([row(self.records_button, self.follow_up_button), self.records_msg,
@@ -142,7 +127,7 @@ class FollowUpPart:
         results = self.results.results
         if results is None or "record_status" not in results.columns:
             return 0
-        return int(np.count_nonzero(_mask(results, "unanswered")))
+        return int(np.count_nonzero(pick(results, "unanswered")))
 
     def update(self) -> None:
         """Enable what can be done with the results shown."""
@@ -202,8 +187,7 @@ class FollowUpPart:
                 self.results.render(calls)
                 self.records_msg.value = note(esc(self._records_words(calls)))
         finally:
-            if self.check.account.may_close(sent.client):
-                sent.client.close()
+            # The client's connections stay open: a new send may be using the same client.
             self._busy = False
             self.update()
 

@@ -38,7 +38,7 @@ from typing import Any, Final
 import ipywidgets as w
 import pandas as pd
 
-from .._hours import _check_zone, parse_window
+from .._hours import check_timezone, parse_window
 from .._suppress import suppression
 from ._common import (
     BAD,
@@ -137,11 +137,11 @@ class OptionsPart:
                                style={"description_width": "40px"})
         self.call_end.add_class("iv-call-end")
         self.call_days = text_field("Calling days", "iv-call-days",
-                                    "e.g. Mon-Fri or Mon,Wed,Fri; blank: every day")
+                                    "e.g. Mon-Fri; blank: every day")
         self.hours_msg = html_out("iv-hours-msg")
         self.default_timezone = text_field(
             "Default time zone", "iv-default-timezone",
-            "e.g. Asia/Kolkata, for numbers whose zone is unknown",
+            "e.g. Asia/Kolkata",
         )
         self.timezone_msg = html_out("iv-timezone-msg")
         # Numbers not to call.
@@ -177,8 +177,7 @@ class OptionsPart:
         self.max_cost_msg = html_out("iv-max-cost-msg")
         self.resend_unknown = w.Checkbox(
             value=False, indent=False, layout=w.Layout(width="640px"),
-            description=f"{RESEND_UNKNOWN_LABEL} (a resumed campaign; they may be charged "
-            "twice)",
+            description=f"{RESEND_UNKNOWN_LABEL} (they may be charged twice)",
         )
         self.resend_unknown.add_class("iv-resend-unknown")
 
@@ -197,7 +196,8 @@ class OptionsPart:
             w.HTML(note("<b>Numbers not to call</b> (suppression lists): on a list means "
                         "excluded, whatever the spelling of the number.")),
             row(w.HTML(layout=w.Layout(width="154px")), self.exclude_upload, self.exclude_clear),
-            self.exclude_text, self.exclude_blacklisted, self.exclude_msg,
+            self.exclude_text, row(w.HTML(layout=w.Layout(width="154px")), self.exclude_msg),
+            self.exclude_blacklisted,
             w.HTML(note("<b>Cost</b>: an upper bound of what the calls can cost, and a limit.")),
             row(self.rates, self.rates_msg),
             row(self.max_cost, self.max_cost_msg),
@@ -272,14 +272,14 @@ class OptionsPart:
             self.timezone_msg.value = ""
             return True
         try:
-            _check_zone(zone)
+            check_timezone(zone)
         except ValueError as err:
             self.timezone_msg.value = note(esc(without_field(str(err), "default_timezone")),
                                            BAD)
             return False
         used = bool(str(self.call_start.value).strip() or str(self.call_end.value).strip())
-        self.timezone_msg.value = (note("✓", OK) if used else
-                                   note("used only with calling hours"))
+        self.timezone_msg.value = (note("✓ for numbers whose time zone is unknown", OK) if used
+                                   else note("used only with calling hours"))
         return True
 
     @guarded

@@ -16,16 +16,15 @@ Example:
 
 from __future__ import annotations
 
-import io
 import warnings
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import ipywidgets as w
 import pandas as pd
 
 from .._guess import GUESS_ROWS, PHONE_WORDS, guess_phone_column
+from .._tables import TABLE_SUFFIXES, read_table
 from ..numbers import prepare
 from ._common import (
     BAD,
@@ -48,29 +47,17 @@ from ._common import (
 
 __all__ = ["PHONE_WORDS", "TABLE_SUFFIXES", "RecipientsPart", "guess_phone_column", "read_upload"]
 
-TABLE_SUFFIXES: Final = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")
-"""The file types the recipients upload reads."""
 
 def read_upload(name: str, content: bytes) -> pd.DataFrame:
-    """A DataFrame (every cell as text) from an uploaded CSV / TSV / Excel file's bytes.
+    """A DataFrame (every cell as text) from an uploaded CSV / TSV / Excel file's bytes, read by
+    the package's one reader of recipients files (separator detected, byte-order mark dropped,
+    a file that is not UTF-8 read as Windows-1252).
 
     Example:
-        >>> read_upload("list.csv", b"name,phone\\nA,0091 856 321 4121\\n")["phone"].tolist()
+        >>> read_upload("list.csv", b"name;phone\\nA;0091 856 321 4121\\n")["phone"].tolist()
         ['0091 856 321 4121']
     """
-    suffix = Path(name).suffix.lower()
-    if suffix not in TABLE_SUFFIXES:
-        raise ValueError(
-            f"{name}: unknown file type {suffix or '(none)'!r}; allowed: "
-            + ", ".join(TABLE_SUFFIXES)
-        )
-    buffer = io.BytesIO(content)
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        return pd.read_excel(buffer, dtype=str)
-    return pd.read_csv(
-        buffer, dtype=str, keep_default_na=False, na_values=[""],
-        sep="\t" if suffix == ".tsv" else ",",
-    )  # fmt: skip
+    return read_table(content, name)
 
 
 class RecipientsPart:

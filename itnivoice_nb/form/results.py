@@ -280,8 +280,7 @@ class ResultsPart:
         """The summary table, the outcome chart and the downloads of ``results``."""
         from matplotlib.figure import Figure
 
-        from ..plots import plot_outcomes
-        from ..reporting import TOTAL_ROW, summary
+        from ..reporting import TOTAL_ROW, plot_outcomes, summary
 
         self.results = results
         self.summary_html.value = summary_html(summary(results), TOTAL_ROW)

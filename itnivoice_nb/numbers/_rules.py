@@ -198,6 +198,11 @@ FORMATTED: Final = re.compile(
 """A separator (of :data:`SEPARATORS`, or "/") inside the text, not just spaces around it: the
 number was formatted by hand. Without '+' or '00' that is how people write national numbers."""
 
+REMOVABLE: Final = SEPARATORS + DELIMITERS + SLASH
+"""What goes from a cell that passed the other rules, leaving its digits (and '+')."""
+MISPLACED: Final = re.compile(rf"{char_class(REMOVABLE, negate=True)}[^+]*\+")
+"""A '+' after anything but separators: once they are gone, a '+' that does not lead."""
+
 DELIMITER: Final = re.compile(DELIMITER_CLASS)
 ASCII_LETTER: Final = re.compile(LETTER)
 DIGIT: Final = "[0-9]"

@@ -35,7 +35,6 @@ from ._rules import (
     DATE,
     DECIMAL,
     DELIMITER,
-    DELIMITERS,
     DIGITS,
     EXTENSION,
     EXTENSION_REASON,
@@ -45,12 +44,13 @@ from ._rules import (
     LETTERS,
     LONE_SURROGATES,
     MAX_INT_BITS,
+    MISPLACED,
     MISPLACED_PLUS,
     MISSING,
     MISSING_WORDS,
     NEGATIVE,
+    REMOVABLE,
     SCIENTIFIC,
-    SEPARATORS,
     SEVERAL,
     SLASH,
     STRIP,
@@ -71,7 +71,7 @@ from ._rules import (
     vanity_counts,
 )
 
-_REMOVE = str.maketrans(dict.fromkeys(SEPARATORS + DELIMITERS + SLASH))
+_REMOVE = str.maketrans(dict.fromkeys(REMOVABLE))
 _NO_DIGITS = str.maketrans(dict.fromkeys(DIGITS))
 _NO_STRIP = str.maketrans(dict.fromkeys(STRIP))
 _DIGIT_SET = frozenset(DIGITS)
@@ -184,12 +184,12 @@ def clean_text(text: str, tel: bool = True) -> str | Cleaned:
     trunk = TRUNK_ZERO.match(s)
     if trunk:
         s = trunk.group("head") + s[trunk.end() :]
+    if MISPLACED.search(s):
+        return MISPLACED_PLUS
     c = s.translate(_REMOVE)
     international = c.startswith("+")
     if international:
         c = c[1:]
-    if "+" in c:
-        return MISPLACED_PLUS
     if not international and c.startswith("00"):
         international = True
         c = c[2:]

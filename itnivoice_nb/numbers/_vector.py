@@ -51,6 +51,8 @@ from ._rules import (
     FORMATTED,
     LETTER,
     LETTERS,
+    MISPLACED,
+    MISPLACED_PLUS,
     MISSING,
     MISSING_WORDS,
     NATIONAL,
@@ -148,20 +150,21 @@ def _part_counts(texts: pa.Array, pattern: str) -> tuple[np.ndarray, np.ndarray]
 
 def _refusals_vec(text: pa.Array, rows: np.ndarray, codes: np.ndarray, r: Reasons) -> np.ndarray:
     """The common refusals of :func:`._scalar.clean_text`, vectorised: missing words,
-    extensions, vanity numbers, letters, several numbers.
+    extensions, vanity numbers, letters, several numbers, a misplaced '+'.
 
     Only ASCII rows that ``clean_text`` would decide at exactly these steps are decided here
     (returned); every other row is left to it.
     """
     sub = text.take(pa.array(rows))
     ascii_ = np_bool(pc.string_is_ascii(sub))
+    lettered = ascii_ & np_bool(pc.match_substring_regex(sub, LETTER))
     odd = ascii_ & np_bool(pc.match_substring_regex(sub, _ODD))
     odd &= ~np_bool(pc.match_substring_regex(sub, _SCIENTIFIC_CELL))
     decided = np.zeros(len(rows), dtype=bool)
     if odd.any():
         at = np.flatnonzero(odd)
         cells = sub.take(pa.array(at))
-        letters = np_bool(pc.match_substring_regex(cells, LETTER))
+        letters = lettered[at]
         key = pc.ascii_lower(pc.replace_substring_regex(cells, f"{STRIP_CLASS}+", ""))
         missing = letters & np_bool(pc.is_in(key, value_set=_MISSING_WORDS))
         extension = ~missing & np_bool(pc.match_substring_regex(cells, _EXTENSION_CELL))
@@ -182,9 +185,27 @@ def _refusals_vec(text: pa.Array, rows: np.ndarray, codes: np.ndarray, r: Reason
             codes[rows[at[which]]] = r.code(reason)
         decided[at[letters | extension]] = True
     split = ascii_ & ~decided & np_bool(pc.match_substring_regex(sub, SPLIT_CLASS))
-    if not split.any():
-        return rows[decided]
-    where = np.flatnonzero(split)
+    if split.any():
+        _several_vec(sub, rows, np.flatnonzero(split), decided, codes, r)
+    # "+91+8563214120": no rule before this one looks at a cell without letters and '+'
+    plus = ascii_ & ~decided & ~lettered
+    if plus.any():
+        at = np.flatnonzero(plus)
+        misplaced = np_bool(pc.match_substring_regex(sub.take(pa.array(at)), MISPLACED.pattern))
+        codes[rows[at[misplaced]]] = r.code(MISPLACED_PLUS)
+        decided[at[misplaced]] = True
+    return rows[decided]
+
+
+def _several_vec(
+    sub: pa.Array,
+    rows: np.ndarray,
+    where: np.ndarray,
+    decided: np.ndarray,
+    codes: np.ndarray,
+    r: Reasons,
+) -> None:
+    """Cells of ``sub`` at ``where`` that hold several numbers, or digits split by a delimiter."""
     cells = sub.take(pa.array(where))
     with_digits, long_parts = _part_counts(cells, DELIMITER_CLASS)
     several = long_parts >= 2
@@ -199,7 +220,6 @@ def _refusals_vec(text: pa.Array, rows: np.ndarray, codes: np.ndarray, r: Reason
         )
         codes[rows[where[split_by]]] = r.codes_for(first.field("d"), split_reason)
     decided[where[several | split_by]] = True
-    return rows[decided]
 
 
 def clean_vec(

@@ -38,7 +38,7 @@ from ._common import (
 )
 from ._common import _check_results as _check_results  # for _export (use ._common there)
 from ._common import _mask_text as _mask_text  # for _export (use ._common there)
-from .plots import (
+from ._plots import (
     NOT_SUBMITTED,
     SIP_WORDS,
     plot_by_country,
@@ -51,8 +51,8 @@ from .plots import (
     plot_responses,
     plot_timeline,
 )
-from .report import SAVE_SUFFIXES, report, save_report
-from .summary import (
+from ._report import SAVE_SUFFIXES, report, save_report
+from ._summary import (
     LONG_COLUMNS,
     RECORD_SUMMARY_COLUMNS,
     has_call_records,

@@ -1,6 +1,6 @@
 """One figure for a quick look at a campaign, and that figure saved as an image or a web page.
 
-:func:`report` draws the charts of :mod:`itnivoice_nb.reporting.plots` on one figure (four, or
+:func:`report` draws the charts of :mod:`itnivoice_nb.reporting._plots` on one figure (four, or
 eight with call records) with one outcome legend below them; :func:`save_report` writes it to a
 PNG/SVG/PDF file, or to one self-contained HTML page with the coloured
 :func:`~itnivoice_nb.reporting.summary` table.
@@ -43,7 +43,7 @@ from ._common import (
     _short,
     campaign_name,
 )
-from .plots import (
+from ._plots import (
     plot_by_country,
     plot_call_results,
     plot_durations,
@@ -53,7 +53,7 @@ from .plots import (
     plot_responses,
     plot_timeline,
 )
-from .summary import has_call_records, style_summary, summary
+from ._summary import has_call_records, style_summary, summary
 
 __all__ = ["SAVE_SUFFIXES", "report", "save_report"]
 

@@ -102,7 +102,7 @@ from ._common import (
     _text_color,
     _wrapped,
 )
-from .summary import has_call_records
+from ._summary import has_call_records
 
 __all__ = [
     "FUNNEL_NEEDS_RECORDS",
