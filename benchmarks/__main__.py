@@ -18,7 +18,7 @@ from typing import Any
 
 from ._core import Config, Row, machine
 
-CASES = ("prepare", "plan", "hours", "client_cpu", "send", "journal", "memory", "sandbox")
+CASES = ("import", "prepare", "plan", "hours", "client_cpu", "send", "journal", "memory", "sandbox")
 """Case names, in the order they run; each is the module ``benchmarks.bench_<name>``."""
 
 

@@ -2,7 +2,7 @@
 
 Example:
     >>> msg = VoiceMessage(app_id="4luaKsL2", file_id="12022022570cc.mp3", loop_count=2)
-    >>> msg.body(["91856321412"])["loopCount"]
+    >>> json.loads(msg.payload(["91856321412"]))["loopCount"]
     2
     >>> VoiceMessage(app_id="a", file_id="f", loop_count=4)
     Traceback (most recent call last):
@@ -93,6 +93,28 @@ class VoiceMessage:
     called_info: str | None = None
     _fixed: bytes = field(init=False, repr=False, compare=False)
 
+    def _repr_html_(self) -> str:
+        """The message as a small table in a notebook.
+
+        Example:
+            >>> "<td>f.mp3</td>" in VoiceMessage("a", "f.mp3")._repr_html_()
+            True
+        """
+        from html import escape
+
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{name}</th><td>{escape(str(value))}</td></tr>"
+            for name, value in (
+                ("app_id", self.app_id),
+                ("file_id", self.file_id),
+                ("display_num", self.display_num or "(the account's default)"),
+                ("max_duration", f"{self.max_duration} s" if self.max_duration else "(none)"),
+                ("loop_count", self.loop_count),
+                ("called_info", self.called_info or "(none)"),
+            )
+        )
+        return f"<table><caption>VoiceMessage</caption>{rows}</table>"
+
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "app_id", _required_text("app_id", self.app_id))
@@ -144,13 +166,9 @@ class VoiceMessage:
             out["calledInfo"] = self.called_info
         return out
 
-    def body(self, callees: Sequence[str]) -> dict[str, Any]:
-        """The exact JSON body of a sendGroup request for ``callees`` (1-200 normalised numbers)."""
-        self._check_callees(callees)
-        return {"callee": ",".join(callees), **self.fields()}
-
     def payload(self, callees: Sequence[str]) -> bytes:
-        """``body(callees)`` serialised to compact UTF-8 JSON bytes, ready to send."""
+        """The exact sendGroup body for ``callees`` (1-200 normalised numbers): compact UTF-8
+        JSON, ready to send."""
         self._check_callees(callees)
         joined = ",".join(callees)
         if not joined.replace(",", "").isdigit():

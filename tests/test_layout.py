@@ -88,3 +88,65 @@ def test_no_import_cycle_anywhere() -> None:
 def test_the_cycle_finder_finds_cycles() -> None:
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+PUBLIC_API = [
+    "ApiError", "AuthenticationError", "BadResponseError", "ConfigurationError", "ConnectError",
+    "CostLimitError", "DataExistsError", "DataValidationError", "DeadlineExceededError",
+    "Decision", "FeeError", "GroupAnswer", "GroupItem", "InsufficientBalanceError",
+    "ItniotechError", "JournalError", "OUTCOMES", "OUTCOME_COLORS", "OUTCOME_MEANINGS",
+    "ParameterError", "PortProgramError", "RecordPeriodError", "RedirectError",
+    "ResponseLostError", "ResponseTooLargeError", "RestrictedIPError", "RetryPolicy", "Sandbox",
+    "SendForm", "SendInterrupted", "SendPlan", "SendStopped", "TimestampExpiredError",
+    "TransportError", "UserLockedError", "VoiceClient", "VoiceMessage", "__version__",
+    "call_outcomes", "classify", "follow_up", "has_call_records", "mask_number",
+    "normalize_base_url", "normalize_number", "plan", "plot_by_country", "plot_call_results",
+    "plot_cost", "plot_durations", "plot_failure_reasons", "plot_funnel", "plot_outcomes",
+    "plot_responses", "plot_timeline", "prepare", "read_results", "report",
+    "sample_recipients", "save_report", "send", "send_form", "sign", "signed_headers",
+    "style_summary", "styled", "summary", "to_excel",
+]
+
+
+def test_exported_members() -> None:
+    """The public API is exactly this list; every name resolves and lives in the package."""
+    import itnivoice_nb as iv
+
+    assert sorted(iv.__all__) == sorted(PUBLIC_API)
+    for name in iv.__all__:
+        value = getattr(iv, name)
+        if name != "__version__" and hasattr(value, "__module__"):
+            assert value.__module__.startswith("itnivoice_nb"), name
+
+
+def test_dir_lists_only_the_public_api() -> None:
+    import itnivoice_nb as iv
+
+    assert dir(iv) == sorted(iv.__all__)
+
+
+def test_import_loads_nothing_heavy() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, itnivoice_nb\n"
+        "heavy = [m for m in ('matplotlib.pyplot', 'matplotlib', 'ipywidgets', 'http.server',"
+        " 'requests', 'phonenumbers', 'pandas') if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_help_shows_the_journal_default_in_words() -> None:
+    import inspect
+
+    import itnivoice_nb as iv
+
+    for function in (iv.send, iv.plan):
+        default = inspect.signature(function).parameters["journal"].default
+        assert repr(default) == (
+            "the user's journal ($ITNIOTECH_JOURNAL or the user data directory)"
+        )

@@ -367,6 +367,7 @@ STILL_LETTERS = [
     "+1 201 555 0123 ext",  # a word after a whole number, no extension digits
     "+91 85632 14120 Ravi",
     "tel:tel:+918563214120",  # one prefix only
+    "tel:tel:+918563214120€",  # the same when the rest takes the per-value path
     "call +918563214120",
     "NULL 918563214120",
     "nan nan",
@@ -1147,6 +1148,7 @@ PHONE_CHARS = [
     "N/A",
     "null",
     "FLOWERS",
+    "€",  # kept by the fold: sends the cell down the per-value path
 ]
 phone_text = st.lists(st.sampled_from(PHONE_CHARS), max_size=18).map("".join)
 

@@ -343,7 +343,7 @@ def clean_vec(
     if len(rows):
         encoded = pc.dictionary_encode(text.take(rows))
         index = encoded.indices.to_numpy(zero_copy_only=False)
-        results = [clean_text(v) for v in encoded.dictionary.to_pylist()]
+        results = [clean_text(v, tel=tel) for v in encoded.dictionary.to_pylist()]
         u_codes = np.array(
             [reasons.code(r) if isinstance(r, str) else -1 for r in results], dtype=np.int32
         )

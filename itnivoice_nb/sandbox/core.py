@@ -164,6 +164,26 @@ class Sandbox:
         where = self.url if self._server is not None else "not running"
         return f"Sandbox({where}, api_key={self.api_key!r}, seed={self.seed})"
 
+    def _repr_html_(self) -> str:
+        """The sandbox in a notebook: where it runs and what it has served (never the secret).
+
+        Example:
+            >>> "not running" in Sandbox()._repr_html_()
+            True
+        """
+        from html import escape
+
+        if self._server is None:
+            return "<div><b>Sandbox</b> (not running): start it with <code>with Sandbox() as " \
+                   "sb:</code> or <code>sb.start()</code></div>"
+        served = len(self.requests)
+        return (
+            f"<div><b>Sandbox</b> at <code>{escape(self.base_url)}</code> — a local emulation "
+            f"of the voice API; API key <code>{escape(self.api_key)}</code>; {served} "
+            f"request{'s' if served != 1 else ''} served, {sum(self.charges.values())} "
+            "number(s) charged. Nobody is called.</div>"
+        )
+
     # --- where and who ---------------------------------------------------------------------
 
     @property
