@@ -100,8 +100,9 @@ def follow_up(
             "results: they do not say which column held the numbers (results.attrs['column']);"
             " pass the frame iv.send returned, not a copy read back from a file"
         )
+    by = None
     if message is None:
-        message = _message_of(attrs)
+        message, by = _message_of(attrs)
     needs_records = who in ("unanswered", "no_response")
     if needs_records and "record_status" not in results.columns:
         results = call_outcomes(results, client=client, progress=False,
@@ -119,6 +120,8 @@ def follow_up(
                   "check_balance", "retry")
         if k in send_kwargs
     }
+    if by is not None:
+        send_kwargs.setdefault("by", by)
     the_plan = plan(rows, message, column=column, client=client, campaign=label,
                     journal=journal, _allow_for=numbers, **send_kwargs)
     out = the_plan.send(**send_options)
@@ -145,11 +148,15 @@ def follow_up_label(results: pd.DataFrame) -> str:
     return _wave(results.attrs)[2]
 
 
-def _message_of(attrs: Mapping[Any, Any]) -> VoiceMessage:
+def _message_of(attrs: Mapping[Any, Any]) -> tuple[Any, Any]:
+    """The campaign's own message (or messages per segment, with the ``by`` column)."""
     fields = attrs.get("message")
-    if not isinstance(fields, dict):
-        raise ValueError(
-            "message: these results were sent with a message per segment (or their message is "
-            "unknown); pass the follow-up's message"
-        )
-    return VoiceMessage(**fields)
+    if isinstance(fields, dict):
+        return VoiceMessage(**fields), None
+    messages, by = attrs.get("messages"), attrs.get("by")
+    if isinstance(messages, dict) and messages and by is not None:
+        return {key: VoiceMessage(**value) for key, value in messages.items()}, by
+    raise ValueError(
+        "message: these results do not say which message they were sent; pass the "
+        "follow-up's message"
+    )

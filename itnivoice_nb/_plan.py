@@ -289,6 +289,7 @@ class SendPlan:
     repeat_after: timedelta | None = None
     journal: Any = field(default=None, repr=False)
     column: Any = "phone"
+    by: Any = None
     max_cost: float | None = None
     cost_unknown: int = 0
     cost_minutes: int = 0
@@ -426,6 +427,7 @@ class SendPlan:
             "message": _fields(first) if first is not None and len(self.parts) == 1 else None,
             "messages": messages,
             "column": self.column,
+            "by": self.by,
             "base_url": self.client.base_url,
             "api_key": self.api_key,
         }
@@ -889,7 +891,7 @@ def plan(
         client=client, base=base, label=label, prepared=prepared, parts=parts,
         batch_size=batch_size, allow_repeat=bool(allow_repeat), delta=delta, journal=keep,
         column=column, rates=known_rates, max_cost=max_cost, window=window, when=when,
-        lists=lists, default_timezone=default_timezone,
+        lists=lists, default_timezone=default_timezone, by=by,
     )
 
 
@@ -1017,6 +1019,7 @@ def _make_plan(
     when: datetime | None,
     lists: Suppression,
     default_timezone: str | None,
+    by: Any,
 ) -> SendPlan:
     valid = prepared["valid"].to_numpy(dtype=bool)
     duplicate = prepared["duplicate"].to_numpy(dtype=bool)
@@ -1030,7 +1033,7 @@ def _make_plan(
         "done": 0,
         "unknown": 0,
     }
-    by: dict[str, int] = {}
+    called_by: dict[str, int] = {}
     requests = 0
     total_cost = 0.0
     unknown = 0
@@ -1047,7 +1050,7 @@ def _make_plan(
             if outcome == ALREADY_CALLED:
                 found = _CAMPAIGN.search(why)
                 who = found.group(0) if found else "another campaign"
-                by[who] = by.get(who, 0) + n
+                called_by[who] = called_by.get(who, 0) + n
         if window is not None and counts[DEFERRED]:
             deferred_numbers.extend(n for n, (o, _) in part.skipped.items() if o == DEFERRED)
         if rates:
@@ -1076,7 +1079,7 @@ def _make_plan(
         to_call=counts["to_call"],
         requests=requests,
         counts=counts,
-        already_called_by=by,
+        already_called_by=called_by,
         resumed=any(p.resumed for p in parts),
         prepared=prepared,
         parts=tuple(parts),
@@ -1085,6 +1088,7 @@ def _make_plan(
         repeat_after=delta,
         journal=journal,
         column=column,
+        by=by,
         max_cost=total_cost if rates else None,
         cost_unknown=unknown if rates else 0,
         cost_minutes=minutes,

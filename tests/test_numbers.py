@@ -433,6 +433,25 @@ def test_missing_words_hold_a_letter() -> None:
     assert all(word == word.lower() and not re.search(r"\s", word) for word in _rules.MISSING_WORDS)
 
 
+def test_modules_import_one_way() -> None:
+    """rules → arrow → libphone → scalar → vector → columns → mask → the package: no module
+    imports one after it (so a rule has one home, and helpers never reach for prepare)."""
+    import ast
+    from pathlib import Path
+
+    order = ["_rules", "_arrow", "_libphone", "_scalar", "_vector", "_columns", "_mask"]
+    folder = Path(numbers_mod.__file__).parent
+    assert sorted(p.stem for p in folder.glob("_*.py") if p.stem != "__init__") == sorted(order)
+    for rank, name in enumerate(order):
+        tree = ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))
+        imported = {
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module
+        }
+        assert imported <= set(order[:rank]), (name, imported)
+
+
 # --------------------------------------------------------------------------- the region's own form
 
 

@@ -120,18 +120,21 @@ def prepare(
     with a number already seen). A user column already named like one of these is renamed with
     ``_input`` (one ``UserWarning``), so ``prepare(prepare(df), column="number")`` works.
 
-    Default rules: separators, Unicode spaces, a leading '+' or '00' and a "(0)" right after
-    the country code ("+44 (0)20…") go; digits of any script are read; whole floats and
-    Excel's "….0" / exact scientific text are read; anything else (letters, several numbers,
-    national numbers starting with 0, wrong length, float32/float16 values that lost digits…)
-    is refused. A number formatted with separators but no '+' or '00' ("(555) 234-5678") is
+    Default rules: separators, Unicode spaces, a leading '+' or '00', a "tel:" prefix and a
+    "(0)" right after the country code ("+44 (0)20…") go; digits of any script are read; whole
+    floats and Excel's "….0" / exact scientific text are read; "NULL", "N/A", "#N/A", "none",
+    "nan"… (any case) are missing; anything else is refused: an extension ("x 1234",
+    "ext. 5", "#12"), letters for digits ("1-800-FLOWERS"), other letters, several numbers,
+    national numbers starting with 0, wrong length, float32/float16 values that lost digits….
+    A number formatted with separators but no '+' or '00' ("(555) 234-5678") is
     how national numbers are written: it is accepted only when libphonenumber finds its
     digits, read as '+' and the digits, a valid number (plain digits, ints and floats are not
     checked so).
     With ``default_region`` (e.g. "IN"), national numbers are made international by
     libphonenumber and refused when impossible for that region; ``strict`` also refuses
-    numbers libphonenumber does not consider valid. The output is international, so run it
-    again without ``default_region``.
+    numbers libphonenumber does not consider valid. A cell that looks like a date but is a
+    valid number of the region written its own way (New Caledonia's "20.12.34") is that number.
+    The output is international, so run it again without ``default_region``.
 
     Example:
         >>> df = pd.DataFrame({"phone": ["08563214120", "+44 20 7946 0958"]}, index=[7, 3])
@@ -139,6 +142,8 @@ def prepare(
         ['918563214120', '442079460958']
         >>> prepare(df)["invalid_reason"].tolist()
         ['starts with 0: a national number? pass default_region', nan]
+        >>> prepare(pd.DataFrame({"phone": ["20.12.34"]}), default_region="NC")["number"].tolist()
+        ['687201234']
     """
     if not isinstance(df, pd.DataFrame):
         extra = "; for a Series use s.to_frame('phone')" if isinstance(df, pd.Series) else ""

@@ -227,8 +227,10 @@ TEL: Final = re.compile(rf"^{STRIP_CLASS}*[Tt][Ee][Ll]:{SPACE_CLASS}*")
 (its ";ext=12" parameter is an extension)."""
 
 EXTENSION_REASON: Final = "has an extension: a voice message cannot dial one"
+EXTENSION_SYMBOLS: Final = "#~"
+"""The extension labels that are not letters."""
 _SEPARATOR_CLASS = char_class(SEPARATORS)
-_EXTENSION_LABEL = r"(?i:e?xt(?:ensi[oó]n|n)?|x|#|~|anexo|ramal|доб)"
+_EXTENSION_LABEL = rf"(?i:e?xt(?:ensi[oó]n|n)?|x|{char_class(EXTENSION_SYMBOLS)}|anexo|ramal|доб)"
 EXTENSION: Final = re.compile(
     rf"\+?(?:{_SEPARATOR_CLASS}*[0-9]){{{NUMBER_MIN_DIGITS},}}"
     rf"{char_class(SEPARATORS + ',;:')}*{_EXTENSION_LABEL}{char_class(SPACES + '.:=#-')}*"
@@ -236,8 +238,6 @@ EXTENSION: Final = re.compile(
 )
 """A number (7+ digits) then an extension: "x 1234", "ext. 5", "extension 12", "#12", "~12",
 ";ext=12" (RFC 3966), "anexo 12", "доб. 12" (libphonenumber's labels)."""
-EXTENSION_SYMBOLS: Final = "#~"
-"""The extension labels that are not letters."""
 
 VANITY_REASON: Final = "has letters for digits (a vanity number): write it in digits"
 VANITY: Final = re.compile(rf"\+?{_SEPARATOR_CLASS}*[0-9](?:{_SEPARATOR_CLASS}|[0-9A-Za-z])*")

@@ -274,8 +274,14 @@ def normalize_number(value: object) -> tuple[str | None, str | None]:
         ('442079460958', None)
         >>> normalize_number("(555) 234-5678")
         (None, 'written like a national number; not valid for +55 (BR): pass default_region')
-        >>> normalize_number(None)
-        (None, 'missing')
+        >>> normalize_number(None), normalize_number("#N/A")
+        ((None, 'missing'), (None, 'missing'))
+        >>> normalize_number("tel:+1-201-555-0123")
+        ('12015550123', None)
+        >>> normalize_number("+1 201 555 0123 x 12")
+        (None, 'has an extension: a voice message cannot dial one')
+        >>> normalize_number("1-800-FLOWERS")
+        (None, 'has letters for digits (a vanity number): write it in digits')
     """
     text, reason = cell(value)
     if reason is not None:
