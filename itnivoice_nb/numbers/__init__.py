@@ -125,7 +125,7 @@ def prepare(
     floats and Excel's "….0" / exact scientific text are read; "NULL", "N/A", "#N/A", "none",
     "nan"… (any case) are missing; anything else is refused: an extension ("x 1234",
     "ext. 5", "#12"), letters for digits ("1-800-FLOWERS"), other letters, several numbers,
-    national numbers starting with 0, wrong length, float32/float16 values that lost digits….
+    national numbers starting with 0, wrong length, float32/float16 values that lost digits.
     A number formatted with separators but no '+' or '00' ("(555) 234-5678") is
     how national numbers are written: it is accepted only when libphonenumber finds its
     digits, read as '+' and the digits, a valid number (plain digits, ints and floats are not

@@ -268,15 +268,16 @@ def _record_summary(
     total_cost = sums(cost)
     if len(found) > 1:  # never add up two currencies
         total_cost = np.full(len(total_cost), np.nan)
-    return {
-        "answered": answered_count,
-        "answered_share": answered_share,
-        "responded": responded_count,
-        "responded_share": responded_share,
-        "mean_call_duration_s": means(np.where(answered, duration, np.nan)),
-        "total_call_duration_s": np.rint(sums(duration)).astype(np.int64),
-        "total_cost": total_cost,
-    }, found
+    values = (
+        answered_count,
+        answered_share,
+        responded_count,
+        responded_share,
+        means(np.where(answered, duration, np.nan)),
+        np.rint(sums(duration)).astype(np.int64),
+        total_cost,
+    )
+    return dict(zip(RECORD_SUMMARY_COLUMNS, values, strict=True)), found
 
 
 # --------------------------------------------------------------------------- styling

@@ -1,7 +1,7 @@
 """Call records: what the sandbox says happened to each accepted number.
 
-Every number ``sendGroup`` accepts becomes a :class:`Batch` entry; its call is *simulated on
-demand*, never stored: the outcome is a pure function of the sandbox's seed and the voiceId
+Every number ``sendGroup`` accepts becomes an :class:`AcceptedRequest` entry; its call is
+*simulated on demand*, never stored: the outcome is a pure function of the sandbox's seed and the voiceId
 (a keyed BLAKE2b hash), so asking twice gives the same record and concurrency cannot change it.
 
 The rules, chosen to look like the vendor's records:
@@ -282,7 +282,7 @@ def airtime_cost(rate_per_minute: Decimal, charged: int) -> Decimal:
 
 
 @dataclass(slots=True)
-class Batch:
+class AcceptedRequest:
     """One accepted ``sendGroup`` request: its fields once, its callees as one joined string.
 
     Entry ``i`` has voiceId ``prefix + str(first + i)``; indices in ``refused`` were refused at
@@ -330,7 +330,7 @@ def _audio_seconds(file_id: str) -> int:
 
 
 def call_record(
-    seed: int, batch: Batch, index: int, callee: str, *, now: float, record_delay: float
+    seed: int, batch: AcceptedRequest, index: int, callee: str, *, now: float, record_delay: float
 ) -> dict[str, Any]:
     """The call record of entry ``index`` (accepted) of ``batch``, as ``recordGroup`` answers it."""
     voice_id = batch.voice_id(index)

@@ -35,7 +35,7 @@ from .records import (
     DEFAULT_KEYS,
     DEFAULT_PRESS_SHARE,
     VENDOR_TZ,
-    Batch,
+    AcceptedRequest,
     CallModel,
     Money,
     voice_id_prefix,
@@ -112,7 +112,7 @@ class _Ledger:
     """Everything that changes as requests arrive (``reset`` builds a fresh one)."""
 
     balance: int | None
-    batches: list[Batch] = field(default_factory=list)
+    batches: list[AcceptedRequest] = field(default_factory=list)
     firsts: list[int] = field(default_factory=list)
     uploads: dict[str, UploadedFile] = field(default_factory=dict)
     requests: list[RequestRecord] = field(default_factory=list)
@@ -233,7 +233,7 @@ class SandboxState:
                 refused[index] = REFUSALS[digest[7] % len(REFUSALS)]
         return refused
 
-    def submit(self, send: SendGroup, refused: frozenset[int], now: float) -> Batch | str:
+    def submit(self, send: SendGroup, refused: frozenset[int], now: float) -> AcceptedRequest | str:
         """Charge the accepted numbers and keep the batch; a reason if the balance is short."""
         size = len(send.numbers)
         with self.lock:
@@ -246,7 +246,7 @@ class SandboxState:
                         f"the balance is {money(ledger.balance)}"
                     )
                 ledger.balance -= cost
-            batch = Batch(
+            batch = AcceptedRequest(
                 first=_allocate_counters(size),
                 prefix=voice_id_prefix(now),
                 callees=send.callee,
@@ -280,7 +280,7 @@ class SandboxState:
         with self.lock:
             return sum(batch.calls for batch in self.ledger.batches)
 
-    def find_call(self, voice_id: str) -> tuple[Batch, int, str] | None:
+    def find_call(self, voice_id: str) -> tuple[AcceptedRequest, int, str] | None:
         """``(batch, index, callee)`` of an accepted voiceId, else ``None``."""
         prefix, counter_text = voice_id[:12], voice_id[12:]
         if not (voice_id.isascii() and voice_id.isdigit() and counter_text[:1] not in ("", "0")):
@@ -299,11 +299,11 @@ class SandboxState:
 
     def calls_between(
         self, start: float, end: float, offset: int, limit: int
-    ) -> tuple[int, list[tuple[Batch, int, str]]]:
+    ) -> tuple[int, list[tuple[AcceptedRequest, int, str]]]:
         """``(total, page)`` of the calls submitted in ``[start, end]``, in submission order."""
         with self.lock:
             batches = list(self.ledger.batches)
-        total, page = 0, list[tuple[Batch, int, str]]()
+        total, page = 0, list[tuple[AcceptedRequest, int, str]]()
         for batch in batches:
             if not start <= int(batch.submitted) <= end or batch.calls == 0:
                 continue
