@@ -1,8 +1,9 @@
 """Call records: what the sandbox says happened to each accepted number.
 
 Every number ``sendGroup`` accepts becomes an :class:`AcceptedRequest` entry; its call is
-*simulated on demand*, never stored: the outcome is a pure function of the sandbox's seed and the voiceId
-(a keyed BLAKE2b hash), so asking twice gives the same record and concurrency cannot change it.
+*simulated on demand*, never stored: the outcome is a pure function of the sandbox's seed and
+the voiceId (a keyed BLAKE2b hash), so asking twice gives the same record and concurrency cannot
+change it.
 
 The rules, chosen to look like the vendor's records:
 
