@@ -10,7 +10,7 @@ import json
 import sys
 import time
 
-from itnivoice_nb.sandbox import Sandbox
+from itnivoice_nb._sandbox import Sandbox
 
 
 def main(argv: list[str]) -> int:

@@ -22,12 +22,12 @@ from typing import Any, Final
 import pandas as pd
 
 import itnivoice_nb as iv
-from itnivoice_nb import journal as j
-from itnivoice_nb import signing
+from itnivoice_nb import _journal as j
+from itnivoice_nb import _signing as signing
+from itnivoice_nb._client import GroupAnswer, parse_group_answer
+from itnivoice_nb._numbers import prepare
 from itnivoice_nb._plan import campaign_id
-from itnivoice_nb.client import GroupAnswer, parse_group_answer
-from itnivoice_nb.numbers import prepare
-from itnivoice_nb.results import Answered, build_results, read_back
+from itnivoice_nb._results import Answered, build_results, read_back
 
 from ._core import Config, Row, timed
 from .adapter import VendorAdapter

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Final
 
 import itnivoice_nb as iv
-from itnivoice_nb import journal as j
+from itnivoice_nb import _journal as j
 from itnivoice_nb._urls import normalize_base_url
 
 from ._core import Config, Row, best_of, slowdown_row

@@ -34,62 +34,62 @@ _EXPORTS: dict[str, str] = {
     "plan": "._plan",
     "sample_recipients": "._sample",
     "send": "._send",
-    "call_outcomes": ".calls",
-    "GroupAnswer": ".client",
-    "GroupItem": ".client",
-    "VoiceClient": ".client",
-    "ApiError": ".errors",
-    "AuthenticationError": ".errors",
-    "BadResponseError": ".errors",
-    "ConfigurationError": ".errors",
-    "ConnectError": ".errors",
-    "CostLimitError": ".errors",
-    "DataExistsError": ".errors",
-    "DataValidationError": ".errors",
-    "DeadlineExceededError": ".errors",
-    "FeeError": ".errors",
-    "InsufficientBalanceError": ".errors",
-    "ItniotechError": ".errors",
-    "JournalError": ".errors",
-    "ParameterError": ".errors",
-    "PortProgramError": ".errors",
-    "RecordPeriodError": ".errors",
-    "RedirectError": ".errors",
-    "ResponseLostError": ".errors",
-    "ResponseTooLargeError": ".errors",
-    "RestrictedIPError": ".errors",
-    "SendInterrupted": ".errors",
-    "SendStopped": ".errors",
-    "TimestampExpiredError": ".errors",
-    "TransportError": ".errors",
-    "UserLockedError": ".errors",
-    "SendForm": ".form",
-    "send_form": ".form",
-    "VoiceMessage": ".message",
-    "mask_number": ".numbers",
-    "normalize_number": ".numbers",
-    "prepare": ".numbers",
-    "OUTCOMES": ".outcomes",
-    "OUTCOME_COLORS": ".outcomes",
-    "OUTCOME_MEANINGS": ".outcomes",
-    "has_call_records": ".reporting",
-    "plot_by_country": ".reporting",
-    "plot_call_results": ".reporting",
-    "plot_cost": ".reporting",
-    "plot_durations": ".reporting",
-    "plot_failure_reasons": ".reporting",
-    "plot_funnel": ".reporting",
-    "plot_outcomes": ".reporting",
-    "plot_responses": ".reporting",
-    "plot_timeline": ".reporting",
-    "report": ".reporting",
-    "save_report": ".reporting",
-    "style_summary": ".reporting",
-    "styled": ".reporting",
-    "summary": ".reporting",
-    "Sandbox": ".sandbox",
-    "sign": ".signing",
-    "signed_headers": ".signing",
+    "call_outcomes": "._calls",
+    "GroupAnswer": "._client",
+    "GroupItem": "._client",
+    "VoiceClient": "._client",
+    "ApiError": "._errors",
+    "AuthenticationError": "._errors",
+    "BadResponseError": "._errors",
+    "ConfigurationError": "._errors",
+    "ConnectError": "._errors",
+    "CostLimitError": "._errors",
+    "DataExistsError": "._errors",
+    "DataValidationError": "._errors",
+    "DeadlineExceededError": "._errors",
+    "FeeError": "._errors",
+    "InsufficientBalanceError": "._errors",
+    "ItniotechError": "._errors",
+    "JournalError": "._errors",
+    "ParameterError": "._errors",
+    "PortProgramError": "._errors",
+    "RecordPeriodError": "._errors",
+    "RedirectError": "._errors",
+    "ResponseLostError": "._errors",
+    "ResponseTooLargeError": "._errors",
+    "RestrictedIPError": "._errors",
+    "SendInterrupted": "._errors",
+    "SendStopped": "._errors",
+    "TimestampExpiredError": "._errors",
+    "TransportError": "._errors",
+    "UserLockedError": "._errors",
+    "SendForm": "._form",
+    "send_form": "._form",
+    "VoiceMessage": "._message",
+    "mask_number": "._numbers",
+    "normalize_number": "._numbers",
+    "prepare": "._numbers",
+    "OUTCOMES": "._outcomes",
+    "OUTCOME_COLORS": "._outcomes",
+    "OUTCOME_MEANINGS": "._outcomes",
+    "has_call_records": "._reporting",
+    "plot_by_country": "._reporting",
+    "plot_call_results": "._reporting",
+    "plot_cost": "._reporting",
+    "plot_durations": "._reporting",
+    "plot_failure_reasons": "._reporting",
+    "plot_funnel": "._reporting",
+    "plot_outcomes": "._reporting",
+    "plot_responses": "._reporting",
+    "plot_timeline": "._reporting",
+    "report": "._reporting",
+    "save_report": "._reporting",
+    "style_summary": "._reporting",
+    "styled": "._reporting",
+    "summary": "._reporting",
+    "Sandbox": "._sandbox",
+    "sign": "._signing",
+    "signed_headers": "._signing",
 }
 """Every public name and the module it lives in (loaded on first use)."""
 
@@ -181,38 +181,20 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # the type checker and IDEs see the names as if imported
+    from ._calls import (
+        call_outcomes,
+    )
     from ._classify import (
         Decision,
         RetryPolicy,
         classify,
     )
-    from ._export import (
-        read_results,
-        to_excel,
-    )
-    from ._follow import (
-        follow_up,
-    )
-    from ._plan import (
-        SendPlan,
-        normalize_base_url,
-        plan,
-    )
-    from ._sample import (
-        sample_recipients,
-    )
-    from ._send import (
-        send,
-    )
-    from .calls import (
-        call_outcomes,
-    )
-    from .client import (
+    from ._client import (
         GroupAnswer,
         GroupItem,
         VoiceClient,
     )
-    from .errors import (
+    from ._errors import (
         ApiError,
         AuthenticationError,
         BadResponseError,
@@ -239,24 +221,36 @@ if TYPE_CHECKING:  # the type checker and IDEs see the names as if imported
         TransportError,
         UserLockedError,
     )
-    from .form import (
+    from ._export import (
+        read_results,
+        to_excel,
+    )
+    from ._follow import (
+        follow_up,
+    )
+    from ._form import (
         SendForm,
         send_form,
     )
-    from .message import (
+    from ._message import (
         VoiceMessage,
     )
-    from .numbers import (
+    from ._numbers import (
         mask_number,
         normalize_number,
         prepare,
     )
-    from .outcomes import (
+    from ._outcomes import (
         OUTCOME_COLORS,
         OUTCOME_MEANINGS,
         OUTCOMES,
     )
-    from .reporting import (
+    from ._plan import (
+        SendPlan,
+        normalize_base_url,
+        plan,
+    )
+    from ._reporting import (
         has_call_records,
         plot_by_country,
         plot_call_results,
@@ -273,10 +267,16 @@ if TYPE_CHECKING:  # the type checker and IDEs see the names as if imported
         styled,
         summary,
     )
-    from .sandbox import (
+    from ._sample import (
+        sample_recipients,
+    )
+    from ._sandbox import (
         Sandbox,
     )
-    from .signing import (
+    from ._send import (
+        send,
+    )
+    from ._signing import (
         sign,
         signed_headers,
     )

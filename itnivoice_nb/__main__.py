@@ -1,7 +1,7 @@
-"""``python -m itnivoice_nb`` runs the command line (see :mod:`itnivoice_nb.cli`)."""
+"""``python -m itnivoice_nb`` runs the command line (see :mod:`itnivoice_nb._cli`)."""
 
 import sys
 
-from .cli import main
+from ._cli import main
 
 sys.exit(main())

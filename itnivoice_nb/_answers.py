@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from itertools import repeat
 from typing import Any, Final
 
+from ._errors import BadResponseError
 from ._vendor import STATUS_OK
-from .errors import BadResponseError
 
 _EXCERPT: Final = 200
 _GET: Final = dict.get

@@ -21,7 +21,7 @@ The table in the README is :func:`retry_table`'s output, so the documentation an
 cannot drift apart.
 
 Example:
-    >>> from itnivoice_nb.errors import ConnectError, ResponseLostError
+    >>> from itnivoice_nb._errors import ConnectError, ResponseLostError
     >>> classify(ConnectError("refused"), tries=1).action
     'retry'
     >>> classify(ConnectError("refused"), tries=4).action
@@ -37,15 +37,15 @@ import random
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from ._vendor import STATUS_OK
-from .client import GroupAnswer
-from .errors import (
+from ._client import GroupAnswer
+from ._errors import (
     ApiError,
     BadResponseError,
     ConnectError,
     RedirectError,
     TransportError,
 )
+from ._vendor import STATUS_OK
 
 Action = Literal["ok", "retry", "failed", "unknown", "stop"]
 
@@ -232,7 +232,7 @@ def classify(
             may be retried.
 
     Example:
-        >>> from itnivoice_nb.errors import BadResponseError
+        >>> from itnivoice_nb._errors import BadResponseError
         >>> classify(BadResponseError("bad gateway", http_status=502)).action
         'unknown'
         >>> classify(BadResponseError("bad gateway", http_status=502), read=True).action

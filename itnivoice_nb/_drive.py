@@ -25,29 +25,33 @@ import threading
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
-from . import journal as j
-from . import signing
+from . import _journal as j
+from . import _signing as signing
 from ._answers import digits
 from ._classify import Decision, RetryPolicy, classify
+from ._client import GroupAnswer, VoiceClient
+from ._errors import ApiError, ItniotechError, JournalError, error_for_status
+from ._message import VoiceMessage
+from ._outcomes import FAILED, NOT_SENT, REJECTED, SUBMITTED, UNKNOWN
+from ._ratelimit import TokenBucket
+from ._results import Answered
 from ._vendor import is_blacklist
-from .client import GroupAnswer, VoiceClient
-from .errors import ApiError, ItniotechError, JournalError, error_for_status
-from .message import VoiceMessage
-from .outcomes import FAILED, NOT_SENT, REJECTED, SUBMITTED, UNKNOWN
-from .ratelimit import TokenBucket
-from .results import Answered
 
 log = logging.getLogger("itnivoice_nb")
 
 CLOCK_SKEW_WARN = 5.0
 
-ProgressCallback = Callable[[int, int, dict[str, int]], None]
-"""``progress(done, total, counts)``: recipients whose batch has ended, recipients to send this
-run, and the outcome counts so far; called on the thread that called ``send``."""
+class ProgressCallback(Protocol):
+    """What ``send(progress=...)`` calls as each batch ends, on the thread that called ``send``.
+
+    ``done``: recipients whose batch has ended; ``total``: recipients to send this run;
+    ``counts``: the outcome counts so far. A display that raises never breaks a send.
+    """
+
+    def __call__(self, done: int, total: int, counts: dict[str, int], /) -> object: ...
 
 
 def notice(text: str, notes: list[str] | None = None) -> None:

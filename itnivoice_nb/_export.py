@@ -39,10 +39,10 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from .numbers import mask_number, mask_numbers, prepare
-from .outcomes import OUTCOME_DTYPE, OUTCOMES, PREPARE_COLUMNS, RECORD_COLUMNS, SEND_COLUMNS
-from .records import INT_FIELDS, MONEY_FIELDS, RECORD_FRAME_COLUMNS, TIME_FIELDS
-from .reporting import MISSING_GROUP, summary
+from ._numbers import mask_number, mask_numbers, prepare
+from ._outcomes import OUTCOME_DTYPE, OUTCOMES, PREPARE_COLUMNS, RECORD_COLUMNS, SEND_COLUMNS
+from ._records import INT_FIELDS, MONEY_FIELDS, RECORD_FRAME_COLUMNS, TIME_FIELDS
+from ._reporting import MISSING_GROUP, summary
 
 __all__ = ["VOICE_ID_AS_NUMBERS", "check_voice_ids", "read_results", "to_excel"]
 
@@ -423,7 +423,7 @@ def _column(label: Hashable, series: pd.Series, *, text: bool, phone: bool, mask
 
 def _phone_like(label: Hashable, series: pd.Series, named: Hashable | None) -> bool:
     """A user column holding phone numbers: the send column, a phone-like name, or text of
-    which most sampled values are valid numbers for :func:`~itnivoice_nb.numbers.prepare`."""
+    which most sampled values are valid numbers for :func:`~itnivoice_nb._numbers.prepare`."""
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype):
         return False

@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .calls import call_outcomes
-from .client import VoiceClient
-from .message import VoiceMessage
-from .outcomes import FAILED, PREPARE_COLUMNS, RECORD_COLUMNS, REJECTED, SEND_COLUMNS, SUBMITTED
+from ._calls import call_outcomes
+from ._client import VoiceClient
+from ._message import VoiceMessage
+from ._outcomes import FAILED, PREPARE_COLUMNS, RECORD_COLUMNS, REJECTED, SEND_COLUMNS, SUBMITTED
 
 WHO = ("unanswered", "no_response", "failed", "rejected")
 """The rows ``who=`` can name; a callable ``who(results) -> bool mask`` picks any others."""

@@ -15,7 +15,7 @@ from typing import Final
 
 import pandas as pd
 
-from .numbers import prepare
+from ._numbers import prepare
 
 __all__ = ["GUESS_ROWS", "PHONE_WORDS", "guess_phone_column"]
 

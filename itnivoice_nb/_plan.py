@@ -41,26 +41,23 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from . import journal as j
+from . import _journal as j
 from ._classify import RetryPolicy
+from ._client import VoiceClient
 from ._columns import free_labels
 from ._cost import check_rates, cost_bound
 from ._drive import Options, Outcome, ProgressCallback, drive, not_sent_reason, notice
-from ._frames import as_pandas
-from ._suppress import Suppression, suppression
-from ._urls import normalize_base_url
-from ._vendor import MAX_CALLEES
-from .client import VoiceClient
-from .errors import (
+from ._errors import (
     CostLimitError,
     JournalError,
     SendInterrupted,
     SendStopped,
     error_for_status,
 )
-from .message import VoiceMessage
-from .numbers import prepare
-from .outcomes import (
+from ._frames import as_pandas
+from ._message import VoiceMessage
+from ._numbers import prepare
+from ._outcomes import (
     ALREADY_CALLED,
     DEFERRED,
     EXCLUDED,
@@ -69,14 +66,17 @@ from .outcomes import (
     SEND_COLUMNS,
     SUBMITTED,
 )
-from .results import _duplicate_reasons, build_results, read_back
+from ._results import _duplicate_reasons, build_results, read_back
+from ._suppress import Suppression, suppression
+from ._urls import normalize_base_url
+from ._vendor import MAX_CALLEES
 
 if TYPE_CHECKING:
     from ._hours import Window
 
 
 class DefaultJournal:
-    """The default ``journal=``: the user's journal (:func:`itnivoice_nb.journal.default_path`)."""
+    """The default ``journal=``: the user's journal (:func:`itnivoice_nb._journal.default_path`)."""
 
     def __repr__(self) -> str:
         return "the user's journal ($ITNIOTECH_JOURNAL or the user data directory)"

@@ -1,6 +1,6 @@
 """``send``: plan and execute in one call — ``iv.plan(df, message, ...).send(...)``.
 
-The guarantees (see :mod:`itnivoice_nb._plan`, :mod:`itnivoice_nb.journal` and
+The guarantees (see :mod:`itnivoice_nb._plan`, :mod:`itnivoice_nb._journal` and
 :mod:`itnivoice_nb._classify`):
 
 * nobody is called twice by accident: a number this account already called with this audio is
@@ -30,14 +30,14 @@ from typing import Any
 
 import pandas as pd
 
-from . import journal as j
+from . import _journal as j
 from ._classify import RetryPolicy
+from ._client import VoiceClient
 from ._drive import ProgressCallback
+from ._errors import ConfigurationError
+from ._message import VoiceMessage
 from ._plan import DEFAULT_JOURNAL, DefaultJournal, plan, preview_without_account
 from ._vendor import MAX_CALLEES
-from .client import VoiceClient
-from .errors import ConfigurationError
-from .message import VoiceMessage
 
 
 def send(

@@ -27,8 +27,8 @@ from typing import Any
 import pandas as pd
 
 from ._guess import guess_phone_column
+from ._numbers import prepare
 from ._tables import TABLE_SUFFIXES, read_table
-from .numbers import prepare
 
 DEFAULT_NAME = "the exclude list"
 

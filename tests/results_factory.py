@@ -6,7 +6,7 @@ numbers come from India (+91), Indonesia (+62), the Philippines (+63), Brazil (+
 (+234), the US/Canada (+1) and the UK (+44).
 
 Example:
-    >>> from itnivoice_nb.outcomes import OUTCOMES
+    >>> from itnivoice_nb._outcomes import OUTCOMES
     >>> results = make_results(3000, seed=1, with_records=True)
     >>> sorted(set(results["outcome"].astype(str))) == sorted(OUTCOMES)
     True
@@ -25,7 +25,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
-from itnivoice_nb.outcomes import (
+from itnivoice_nb._outcomes import (
     ALREADY_CALLED,
     DUPLICATE,
     FAILED,

@@ -24,10 +24,11 @@ import pandas as pd
 import pytest
 
 import itnivoice_nb as iv
-from itnivoice_nb import VoiceClient, VoiceMessage, prepare, results
-from itnivoice_nb import journal as j
-from itnivoice_nb.client import parse_group_answer
-from itnivoice_nb.errors import BadResponseError
+from itnivoice_nb import VoiceClient, VoiceMessage, prepare
+from itnivoice_nb import _journal as j
+from itnivoice_nb import _results as results
+from itnivoice_nb._client import parse_group_answer
+from itnivoice_nb._errors import BadResponseError
 
 ACCOUNT = j.Account("k", "http://loopback/voice", "a", "f.mp3")
 

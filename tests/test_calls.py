@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import itnivoice_nb as iv
-from itnivoice_nb.outcomes import RECORD_COLUMNS
+from itnivoice_nb._outcomes import RECORD_COLUMNS
 
 MSG = iv.VoiceMessage(app_id="4luaKsL2", file_id="f.mp3", max_duration=30, loop_count=2)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from itnivoice_nb import _classify as c
-from itnivoice_nb.client import GroupAnswer
-from itnivoice_nb.errors import (
+from itnivoice_nb._client import GroupAnswer
+from itnivoice_nb._errors import (
     ApiError,
     BadResponseError,
     ConnectError,

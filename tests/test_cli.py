@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import itnivoice_nb as iv
-from itnivoice_nb.cli import main
+from itnivoice_nb._cli import main
 
 ROOT = Path(__file__).parents[1]
 
@@ -357,7 +357,7 @@ def test_wait_sends_each_deferred_group_as_its_window_opens(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from itnivoice_nb import cli
+    from itnivoice_nb import _cli as cli
 
     csv = tmp_path / "people.csv"
     pd.DataFrame({"phone": ["+91 98000 00000", "+1 212 555 0100", "+44 20 7946 0958"]}).to_csv(

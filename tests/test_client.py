@@ -9,7 +9,7 @@ import pickle
 import pytest
 
 import itnivoice_nb as iv
-from itnivoice_nb import errors
+from itnivoice_nb import _errors as errors
 from tests.scripted import free_port, scripted
 
 MSG = iv.VoiceMessage(app_id="4luaKsL2", file_id="f.mp3")

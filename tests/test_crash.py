@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import itnivoice_nb as iv
-from itnivoice_nb import journal as j
+from itnivoice_nb import _journal as j
 
 ROOT = Path(__file__).parents[1]
 

@@ -21,7 +21,7 @@ from itnivoice_nb._export import (
     read_results,
     to_excel,
 )
-from itnivoice_nb.outcomes import OUTCOME_DTYPE, RECORD_COLUMNS
+from itnivoice_nb._outcomes import OUTCOME_DTYPE, RECORD_COLUMNS
 
 MSG = iv.VoiceMessage(app_id="4luaKsL2", file_id="hello.mp3", max_duration=30)
 PHONES = ["+91 85632 14120", "918563214121", "12", "918563214120", "447700900123", "0044x"]

@@ -125,7 +125,7 @@ def test_timestamp_expired_retried_at_most_twice(tmp_path: Path) -> None:
 def test_clock_skew_is_reported_after_timestamp_refusal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import itnivoice_nb.signing as signing
+    import itnivoice_nb._signing as signing
 
     real = time.time
     monkeypatch.setattr(signing, "clock", lambda: real() - 600)

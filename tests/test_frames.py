@@ -116,7 +116,7 @@ def test_an_answer_in_order_gives_no_warning() -> None:
 
 
 def test_a_journal_failing_mid_send_is_a_journal_error_with_every_row(tmp_path: Path) -> None:
-    from itnivoice_nb import journal as j
+    from itnivoice_nb import _journal as j
 
     book = j.Journal(tmp_path / "j.sqlite")
     # the disk fills up when the third batch's answer is recorded

@@ -20,8 +20,8 @@ from matplotlib.patches import Rectangle
 from results_factory import figure_texts, make_results
 
 import itnivoice_nb as iv
-from itnivoice_nb.outcomes import OUTCOME_DTYPE, RECORD_COLUMNS
-from itnivoice_nb.reporting import (
+from itnivoice_nb._outcomes import OUTCOME_DTYPE, RECORD_COLUMNS
+from itnivoice_nb._reporting import (
     FUNNEL_COLORS,
     FUNNEL_MEANINGS,
     FUNNEL_NEEDS_RECORDS,
@@ -34,8 +34,9 @@ from itnivoice_nb.reporting import (
     save_report,
     summary,
 )
-from itnivoice_nb.sandbox import Sandbox
-from itnivoice_nb.sandbox.records import Batch, CallModel, _uniforms, call_record, tariff_for
+from itnivoice_nb._sandbox import Sandbox
+from itnivoice_nb._sandbox.simulation import AcceptedRequest as Batch
+from itnivoice_nb._sandbox.simulation import CallModel, _uniforms, call_record, tariff_for
 
 MSG = iv.VoiceMessage(app_id="4luaKsL2", file_id="f.mp3", max_duration=60, loop_count=2)
 

@@ -23,8 +23,8 @@ from requests.adapters import BaseAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 import itnivoice_nb as iv
-from itnivoice_nb import errors
-from itnivoice_nb.signing import sign, signed_headers
+from itnivoice_nb import _errors as errors
+from itnivoice_nb._signing import sign, signed_headers
 from tests.scripted import free_port
 from tests.servers import (
     EndlessServer,

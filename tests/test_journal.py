@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import itnivoice_nb as iv
-from itnivoice_nb import journal as j
-from itnivoice_nb.errors import ItniotechError
+from itnivoice_nb import _journal as j
+from itnivoice_nb._errors import ItniotechError
 
 NUMBERS = [f"9185632{i:05d}" for i in range(450)]
 ACCOUNT = j.Account("key", "http://loopback/voice", "a", "f.mp3")
@@ -167,7 +167,7 @@ def test_live_other_process_owning_campaign_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "j.sqlite"
     code = (
         f"import sys, time; sys.path.insert(0, {str(Path(__file__).parents[1])!r})\n"
-        "from itnivoice_nb import journal as j\n"
+        "from itnivoice_nb import _journal as j\n"
         f"b = j.Journal({str(path)!r})\n"
         "b.claim('c1', label=None, account=j.Account('k', 'u', 'a', 'f'), message={}, "
         "numbers=['1234567'], batch_size=200)\n"

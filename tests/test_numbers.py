@@ -1,4 +1,4 @@
-"""Tests for itnivoice_nb.numbers: what real sheets hold, the region rules, and properties."""
+"""Tests for itnivoice_nb._numbers: what real sheets hold, the region rules, and properties."""
 
 from __future__ import annotations
 
@@ -17,15 +17,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from itnivoice_nb import numbers as numbers_mod
-from itnivoice_nb._vendor import NUMBER_MAX_DIGITS, NUMBER_MIN_DIGITS
-from itnivoice_nb.numbers import (
+from itnivoice_nb import _numbers as numbers_mod
+from itnivoice_nb._numbers import (
     OUTPUT_COLUMNS,
     mask_number,
     mask_numbers,
     normalize_number,
     prepare,
 )
+from itnivoice_nb._vendor import NUMBER_MAX_DIGITS, NUMBER_MIN_DIGITS
 
 DIGITS_RE = re.compile(rf"[0-9]{{{NUMBER_MIN_DIGITS},{NUMBER_MAX_DIGITS}}}")
 N = "918563214120"  # the running example: +91 85632 14120
@@ -427,7 +427,7 @@ def test_people_cells_agree_on_every_text_dtype(dtype: object) -> None:
 
 def test_missing_words_hold_a_letter() -> None:
     """The column path looks for missing words among the cells with letters only."""
-    from itnivoice_nb.numbers import _rules
+    from itnivoice_nb._numbers import _rules
 
     assert all(re.search("[a-z]", word) for word in _rules.MISSING_WORDS)
     assert all(word == word.lower() and not re.search(r"\s", word) for word in _rules.MISSING_WORDS)

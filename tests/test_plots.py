@@ -29,10 +29,10 @@ from results_factory import (
     tick_boxes,
 )
 
-from itnivoice_nb import reporting
-from itnivoice_nb import reporting as plots
-from itnivoice_nb.outcomes import OUTCOME_COLORS, OUTCOME_DTYPE, OUTCOMES, RECORD_COLUMNS
-from itnivoice_nb.reporting import (
+from itnivoice_nb import _reporting as plots
+from itnivoice_nb import _reporting as reporting
+from itnivoice_nb._outcomes import OUTCOME_COLORS, OUTCOME_DTYPE, OUTCOMES, RECORD_COLUMNS
+from itnivoice_nb._reporting import (
     NO_RECORDS,
     NOT_SUBMITTED,
     plot_by_country,

@@ -32,7 +32,7 @@ def test_every_python_block_of_the_readme_runs(
         namespace: dict[str, object] = {}
         for number, block in enumerate(code, start=1):
             try:
-                exec(compile(block, f"README block {number}", "exec"), namespace)  # noqa: S102
+                exec(compile(block, f"README block {number}", "exec"), namespace)
             except Exception as err:  # name the block that failed
                 raise AssertionError(f"README block {number} failed: {err!r}\n{block}") from err
             plt.close("all")

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from itnivoice_nb.errors import RecordPeriodError
-from itnivoice_nb.records import parse_time, record_frame, record_windows, snake, typed_record
+from itnivoice_nb._errors import RecordPeriodError
+from itnivoice_nb._records import parse_time, record_frame, record_windows, snake, typed_record
 
 RAW = {
     "voiceId": "2203031134011000001",

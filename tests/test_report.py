@@ -14,9 +14,9 @@ import pytest
 from results_factory import make_results
 
 import itnivoice_nb as iv
-from itnivoice_nb import reporting
-from itnivoice_nb.outcomes import OUTCOME_COLORS, OUTCOME_DTYPE, OUTCOMES, RECORD_COLUMNS
-from itnivoice_nb.reporting import (
+from itnivoice_nb import _reporting as reporting
+from itnivoice_nb._outcomes import OUTCOME_COLORS, OUTCOME_DTYPE, OUTCOMES, RECORD_COLUMNS
+from itnivoice_nb._reporting import (
     LONG_COLUMNS,
     MISSING_GROUP,
     RECORD_SUMMARY_COLUMNS,
@@ -380,7 +380,7 @@ ORDER = ("_common", "_summary", "_plots", "_report")
 def _imports(module: str) -> tuple[set[str], set[str]]:
     """The sibling modules ``module`` imports, and the packages it imports when loaded (not
     under ``if TYPE_CHECKING:``)."""
-    path = Path(importlib.import_module(f"itnivoice_nb.reporting.{module}").__file__ or "")
+    path = Path(importlib.import_module(f"itnivoice_nb._reporting.{module}").__file__ or "")
     tree = ast.parse(path.read_text(encoding="utf-8"))
     siblings: set[str] = set()
     loaded: set[str] = set()

@@ -29,7 +29,7 @@ import pytest
 import requests
 
 from itnivoice_nb import _vendor
-from itnivoice_nb.sandbox import IN_PROGRESS, Sandbox
+from itnivoice_nb._sandbox import IN_PROGRESS, Sandbox
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -53,7 +53,7 @@ RECORD_KEYS = {
 }  # fmt: skip
 
 
-# --- helpers: our own signing, independent of itnivoice_nb.signing -------------------------
+# --- helpers: our own signing, independent of itnivoice_nb._signing -------------------------
 
 
 def signed(
@@ -861,7 +861,7 @@ def test_stop_closes_idle_keep_alive_connections_promptly() -> None:
 
 
 def test_serve_forever_prints_the_way_in_and_stops_on_ctrl_c() -> None:
-    code = "from itnivoice_nb.sandbox import serve_forever; serve_forever(0, '127.0.0.1', 4)"
+    code = "from itnivoice_nb._sandbox import serve_forever; serve_forever(0, '127.0.0.1', 4)"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -899,7 +899,7 @@ def test_serve_forever_prints_the_way_in_and_stops_on_ctrl_c() -> None:
 
 
 def test_client_is_built_lazily_against_the_sandbox(sb: Sandbox) -> None:
-    client_module = pytest.importorskip("itnivoice_nb.client")
+    client_module = pytest.importorskip("itnivoice_nb._client")
     client = sb.client()
     assert isinstance(client, client_module.VoiceClient)
     assert sb.api_secret not in repr(client)

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 
-from itnivoice_nb.sandbox import FAULT_KINDS, Sandbox
+from itnivoice_nb._sandbox import FAULT_KINDS, Sandbox
 
 pytestmark = pytest.mark.timeout(60)
 

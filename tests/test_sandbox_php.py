@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from itnivoice_nb.sandbox import Sandbox
+from itnivoice_nb._sandbox import Sandbox
 
 pytestmark = pytest.mark.timeout(60)
 

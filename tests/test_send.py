@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import itnivoice_nb as iv
-from itnivoice_nb.outcomes import OUTCOMES, SEND_COLUMNS
+from itnivoice_nb._outcomes import OUTCOMES, SEND_COLUMNS
 
 MSG = iv.VoiceMessage(
     app_id="4luaKsL2",
@@ -433,7 +433,7 @@ def test_progress_bar_counts_recipients(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_results_from_journal_match_what_was_recorded(tmp_path: Path) -> None:
-    from itnivoice_nb import journal as j
+    from itnivoice_nb import _journal as j
 
     with iv.Sandbox(seed=9, reject_share=0.2) as sb:
         res = iv.send(

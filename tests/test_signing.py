@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from itnivoice_nb.signing import sign, signed_headers
+from itnivoice_nb._signing import sign, signed_headers
 
 
 def test_vendor_worked_example() -> None:

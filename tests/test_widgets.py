@@ -26,8 +26,8 @@ import pytest
 from ipywidgets.embed import embed_minimal_html
 
 import itnivoice_nb as iv
-from itnivoice_nb.form import SendForm, check_send, guess_phone_column, send_form
-from itnivoice_nb.form._common import (
+from itnivoice_nb._form import SendForm, check_send, guess_phone_column, send_form
+from itnivoice_nb._form._common import (
     BAD,
     FALLBACK,
     OK,
@@ -36,7 +36,7 @@ from itnivoice_nb.form._common import (
     for_people,
     without_field,
 )
-from itnivoice_nb.form.results import outcome_statement
+from itnivoice_nb._form.results import outcome_statement
 
 SECRET = "s3cr3t-do-not-show-7f1c"
 
