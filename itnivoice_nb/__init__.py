@@ -29,8 +29,8 @@ _EXPORTS: dict[str, str] = {
     "read_results": "._export",
     "to_excel": "._export",
     "follow_up": "._follow",
-    "SendPlan": "._plan",
-    "normalize_base_url": "._plan",
+    "SendPlan": "._sendplan",
+    "normalize_base_url": "._urls",
     "plan": "._plan",
     "sample_recipients": "._sample",
     "send": "._send",
@@ -246,8 +246,6 @@ if TYPE_CHECKING:  # the type checker and IDEs see the names as if imported
         OUTCOMES,
     )
     from ._plan import (
-        SendPlan,
-        normalize_base_url,
         plan,
     )
     from ._reporting import (
@@ -276,7 +274,13 @@ if TYPE_CHECKING:  # the type checker and IDEs see the names as if imported
     from ._send import (
         send,
     )
+    from ._sendplan import (
+        SendPlan,
+    )
     from ._signing import (
         sign,
         signed_headers,
+    )
+    from ._urls import (
+        normalize_base_url,
     )

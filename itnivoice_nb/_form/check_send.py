@@ -45,8 +45,8 @@ from .._client import VoiceClient
 from .._errors import CostLimitError, ItniotechError, SendInterrupted, SendStopped
 from .._numbers import mask_number, prepare
 from .._outcomes import NOT_SENT
-from .._plan import DEFAULT_JOURNAL, SendPlan
 from .._plan import plan as make_plan
+from .._sendplan import DEFAULT_JOURNAL, SendPlan
 from .._vendor import MAX_CALLEES
 from ._common import (
     BAD,

@@ -18,8 +18,8 @@ import ipywidgets as w
 import pandas as pd
 
 from .._client import VoiceClient
-from .._plan import SendPlan
 from .._sandbox import Sandbox
+from .._sendplan import SendPlan
 from .._vendor import MAX_CALLEES
 from ._common import THEME_CSS, ErrorBox, descendants, note, section
 from .account import AccountPart
