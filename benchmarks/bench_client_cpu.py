@@ -111,7 +111,6 @@ def breakdown(numbers: list[str], frame: pd.DataFrame) -> dict[str, float]:
                 cid, k, state=j.ANSWERED, attempts=1, http_status=200, api_status="0",
                 api_reason="success", response=text,
             )
-        book.settle(cid, numbers, j.SUBMITTED)  # as the drive does when it ends
 
     out["journal (memory) in_flight + finish"] = _per_recipient(journal_rows, n, 1)
     shared: dict[str | None, str | None] = {}

@@ -121,8 +121,6 @@ class _Sender:
         self.answered: dict[int, Answered] = {}
         """Fields of the answers recorded by this send, so the results need not re-parse them."""
         self.mirror: dict[int, j.Batch] = {}
-        self.submitted: list[str] = []
-        """Numbers answered "0" by this drive, settled in the ledger when it ends."""
         self._shared: dict[str | None, str | None] = {}
         self.idle = threading.Event()
         """Set when every worker started by :meth:`start` has ended."""
@@ -191,21 +189,16 @@ class _Sender:
                 RuntimeWarning,
                 stacklevel=2,
             )
-        # The ledger learns of refused numbers with this record; submitted ones (most of
-        # them) stay "claimed" — which holds them just the same — until the drive ends and
-        # settles them all in one statement.
+        # The ledger learns of the refused numbers with this record; the submitted ones (most
+        # of them) stay "claimed", which holds them just the same (see journal._held_reason).
         by_state: dict[str, list[str]] = {}
-        if outcomes.count(SUBMITTED) == len(callees):
-            self.submitted.extend(callees)
-        else:
+        if outcomes.count(SUBMITTED) != len(callees):
             reasons = fields[2]
             for number, outcome, why in zip(callees, outcomes, reasons, strict=True):
                 state = _LEDGER_STATE[outcome]
                 if state == j.REJECTED and is_blacklist(why):
                     state = j.BLACKLISTED
-                if state == j.SUBMITTED:
-                    self.submitted.append(number)
-                else:
+                if state != j.SUBMITTED:
                     by_state.setdefault(state, []).append(number)
         # Kept in memory first: if the journal fails, the results still show this answer.
         self.answered[batch.batch_no] = kept
@@ -287,26 +280,9 @@ class _Sender:
         error: str | None,
         stop: BaseException | None = None,
     ) -> _Done:
-        fields: dict[str, Any] = {
-            "http_status": http_status,
-            "api_status": answer.status if answer else None,
-            "api_reason": answer.reason if answer else None,
-            "response": answer.text if answer else None,
-            "error": error,
-        }
-        self.mirror[batch.batch_no] = replace(
-            self.mirror.get(batch.batch_no, batch), state=j.FAILED, **fields
-        )
-        self.journal.finish(
-            self.cid,
-            batch.batch_no,
-            state=j.FAILED,
-            attempts=attempts,
-            numbers={j.FAILED: batch.callees},
-            **fields,
-        )
-        n = len(batch.callees)
-        return _Done(batch.batch_no, n, Counter({FAILED: n}), stop)
+        done = self._end(batch, attempts, j.FAILED, http_status, answer, error)
+        done.stop = stop
+        return done
 
     def _unknown(
         self,
@@ -316,26 +292,40 @@ class _Sender:
         error: str,
         answer: GroupAnswer | None = None,
     ) -> _Done:
+        detail = error + " (not resent: it may have been charged)"
+        return self._end(batch, attempts, j.UNKNOWN, http_status, answer, detail)
+
+    def _end(
+        self,
+        batch: j.Batch,
+        attempts: int,
+        state: str,
+        http_status: int | None,
+        answer: GroupAnswer | None,
+        error: str | None,
+    ) -> _Done:
+        """Record a batch that ended without a usable answer (failed or unknown): in memory
+        first (the results when the journal fails), then durably."""
         fields: dict[str, Any] = {
             "http_status": http_status,
             "api_status": answer.status if answer else None,
             "api_reason": answer.reason if answer else None,
             "response": answer.text if answer else None,
-            "error": error + " (not resent: it may have been charged)",
+            "error": error,
         }
         self.mirror[batch.batch_no] = replace(
-            self.mirror.get(batch.batch_no, batch), state=j.UNKNOWN, **fields
+            self.mirror.get(batch.batch_no, batch), state=state, **fields
         )
         self.journal.finish(
             self.cid,
             batch.batch_no,
-            state=j.UNKNOWN,
+            state=state,
             attempts=attempts,
-            numbers={j.UNKNOWN: batch.callees},
+            numbers={state: batch.callees},
             **fields,
         )
         n = len(batch.callees)
-        return _Done(batch.batch_no, n, Counter({UNKNOWN: n}))
+        return _Done(batch.batch_no, n, Counter({FAILED if state == j.FAILED else UNKNOWN: n}))
 
     def worker(self, todo: queue.Queue[j.Batch]) -> None:
         try:
@@ -451,11 +441,6 @@ def drive(
         _join(threads, client)
         if bar is not None:
             bar.close()
-        if sender.submitted:
-            try:
-                book.settle(cid, sender.submitted, j.SUBMITTED)
-            except JournalError as err:
-                result.journal_error = result.journal_error or err
     return result
 
 

@@ -138,7 +138,8 @@ CREATE TABLE IF NOT EXISTS ledger (
     detail TEXT,
     PRIMARY KEY (account_no, number, campaign_no)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS ledger_campaign ON ledger (campaign_no);
+CREATE INDEX IF NOT EXISTS ledger_yielded ON ledger (campaign_no)
+    WHERE state = 'yielded';
 CREATE INDEX IF NOT EXISTS ledger_blacklisted ON ledger (account_no, number)
     WHERE state = 'blacklisted';
 """
@@ -258,8 +259,10 @@ def campaign_name(label: str | None, campaign_id: str) -> str:
     return f"campaign {label!r}" if label else f"campaign #{campaign_id[:8]}"
 
 
-def _held_reason(state: str, at: float, name: str) -> str:
-    if state == SUBMITTED:
+def _held_reason(state: str, at: float, name: str, finished: bool) -> str:
+    """Why a number is not called again. A number still "claimed" by a campaign whose every
+    batch has been sent was sent: submitted (the ledger records only refusals per number)."""
+    if state == SUBMITTED or (state == CLAIMED and finished):
         return f"called {_when(at)} in {name}"
     if state == UNKNOWN:
         return f"may have been called {_when(at)} in {name} (outcome unknown)"
@@ -650,11 +653,15 @@ class Journal:
             return {}
         camps, states, minutes = (int_column(joined[k])[hit] for k in (1, 2, 3))
         names: dict[int, str] = {}
-        for no, label, cid in db.execute(
-            "SELECT campaign_no, label, campaign_id FROM campaigns WHERE campaign_no IN "
-            f"({','.join(str(int(n)) for n in np.unique(camps).tolist())})"
+        finished: dict[int, bool] = {}
+        for no, label, cid, unsent in db.execute(
+            "SELECT c.campaign_no, c.label, c.campaign_id, (SELECT COUNT(*) FROM batches b "
+            "WHERE b.campaign_id=c.campaign_id AND b.state IN (?,?)) FROM campaigns c WHERE "
+            f"c.campaign_no IN ({','.join(str(int(n)) for n in np.unique(camps).tolist())})",
+            (PENDING, IN_FLIGHT),
         ):
             names[int(no)] = campaign_name(label, cid)
+            finished[int(no)] = not unsent
         # A reason per distinct (campaign, state, minute), not per number; sorted so that for a
         # number held twice the most recent hold comes last (and wins in the dict).
         order = np.lexsort((minutes, held[hit]))
@@ -666,6 +673,7 @@ class Journal:
                     HOLDING[int(key >> 32) % len(HOLDING)],
                     (key & 0xFFFFFFFF) * 60.0,
                     names.get(int(key >> 32) // len(HOLDING), "another campaign"),
+                    finished.get(int(key >> 32) // len(HOLDING), False),
                 )
                 for key in distinct.tolist()
             ],
@@ -772,19 +780,6 @@ class Journal:
             "SELECT batch_no, numbers, state FROM batches WHERE campaign_id=? ORDER BY batch_no",
             (cid,),
         ).fetchall()
-        if row is not None:
-            # A drive that ended before settling its submitted numbers left them "claimed":
-            # those of answered batches were sent (conservatively: submitted).
-            answered = [
-                n for _, joined, state in batches if state == ANSWERED
-                for n in joined.split(",") if n
-            ]
-            if answered:
-                db.execute(
-                    "UPDATE ledger SET state=? WHERE account_no=? AND campaign_no=? AND "
-                    "state=? AND number IN (SELECT value FROM json_each(?))",
-                    (SUBMITTED, account_no, camp_no, CLAIMED, _json_numbers(answered)),
-                )
         sent = {
             n for _, joined, state in batches if state not in (PENDING, FAILED, SKIPPED)
             for n in joined.split(",") if n
@@ -792,8 +787,9 @@ class Journal:
         left = {
             str(n)
             for (n,) in db.execute(
-                "SELECT number FROM ledger WHERE account_no=? AND campaign_no=? AND state=?",
-                (account_no, camp_no, YIELDED),
+                "SELECT number FROM ledger WHERE campaign_no=? AND account_no=? AND "
+                f"state='{YIELDED}'",  # a literal: the partial index ledger_yielded applies
+                (camp_no, account_no),
             )
         }
         wanted = [n for n in c.numbers if n not in sent and n not in left]
@@ -923,11 +919,13 @@ class Journal:
         def read() -> dict[str, str]:
             with self._lock:
                 rows = self.db.execute(
+                    # the literal state lets SQLite use the partial index ledger_blacklisted
                     "SELECT l.number, MAX(l.at), c.label, c.campaign_id FROM accounts a "
-                    "JOIN ledger l ON l.account_no=a.account_no AND l.state=? "
+                    "JOIN ledger l INDEXED BY ledger_blacklisted ON l.account_no=a.account_no "
+                    f"AND l.state='{BLACKLISTED}' "
                     "JOIN campaigns c ON c.campaign_no=l.campaign_no "
                     "WHERE a.api_key=? AND a.base_url=? GROUP BY l.number",
-                    (BLACKLISTED, api_key, base_url),
+                    (api_key, base_url),
                 ).fetchall()
             return {
                 str(n): f"refused by the API as blacklisted ({_when(at)}, "
@@ -956,10 +954,11 @@ class Journal:
         def read() -> dict[str, str]:
             with self._lock:
                 rows = self.db.execute(
+                    # the literal state lets SQLite use the partial index ledger_yielded
                     "SELECT l.number, l.detail FROM ledger l JOIN campaigns c ON "
                     "c.campaign_no=l.campaign_no AND c.account_no=l.account_no "
-                    "WHERE c.campaign_id=? AND l.state=?",
-                    (campaign_id, YIELDED),
+                    f"WHERE c.campaign_id=? AND l.state='{YIELDED}'",
+                    (campaign_id,),
                 ).fetchall()
             return {str(n): d or "already called in another campaign" for n, d in rows}
 
@@ -1080,26 +1079,6 @@ class Journal:
                 )
             )
         self._write(ops)
-
-    def settle(self, campaign_id: str, numbers: Sequence[str], state: str) -> None:
-        """Record the ledger state of many numbers of a campaign at once (durable)."""
-        if not numbers:
-            return
-        keys = self._keys.get(campaign_id)
-        if keys is None:
-            keys = self._keys[campaign_id] = self._guard(
-                "reading a campaign", lambda: self._campaign_keys(campaign_id)
-            )
-        self._write(
-            [
-                (
-                    "UPDATE ledger SET state=?, at=? WHERE account_no=? AND campaign_no=? AND "
-                    "number IN (SELECT value FROM json_each(?))",
-                    (state, time.time(), *keys, _json_numbers(numbers)),
-                    False,
-                )
-            ]
-        )
 
     # -- call records -------------------------------------------------------------------------
 

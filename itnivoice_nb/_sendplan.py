@@ -329,7 +329,7 @@ class SendPlan:
         """The results frame as it would be before sending (a dry run; nothing is sent)."""
         reason = f"dry run: no request made ({self.requests} requests would be made)"
         pieces: list[tuple[Part | None, pd.DataFrame]] = [
-            (part, build_results(self.prepared.iloc[part.rows], [], not_sent_reason=reason,
+            (part, build_results(self._rows_of(part), [], not_sent_reason=reason,
                                  skipped=part.skipped))
             for part in self.parts
         ]
@@ -425,6 +425,12 @@ class SendPlan:
                 f"the plan's cost bound {self.max_cost:,.2f}; nothing was sent",
             )
 
+    def _rows_of(self, part: Part) -> pd.DataFrame:
+        """The prepared rows a part answers for (all of them, without a copy, for one message)."""
+        if len(part.rows) == self.rows:
+            return self.prepared
+        return self.prepared.iloc[part.rows]
+
     def _results_of(
         self,
         part: Part,
@@ -438,7 +444,7 @@ class SendPlan:
             for n, why in book.yielded(part.campaign_id).items():
                 skipped[n] = (ALREADY_CALLED, why)
         return build_results(
-            self.prepared.iloc[part.rows],
+            self._rows_of(part),
             batches,
             not_sent_reason=reason,
             answered=answered,
@@ -584,7 +590,7 @@ class SendPlan:
             skipped = dict(part.skipped)
             skipped.update({n: (ALREADY_CALLED, why) for n, why in claimed.yielded.items()})
             results = build_results(
-                self.prepared.iloc[part.rows],
+                self._rows_of(part),
                 mirror,
                 not_sent_reason=reason,
                 answered=outcome.answered,
