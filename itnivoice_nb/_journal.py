@@ -604,9 +604,21 @@ class Journal:
         than this Unix time count (``repeat_after``).
         """
 
-        def read() -> dict[str, str]:
+        return self.held_split(account, numbers, own=own, since=since)[0]
+
+    def held_split(
+        self,
+        account: Account,
+        numbers: Sequence[str],
+        *,
+        own: str | None = None,
+        since: float | None = None,
+    ) -> tuple[dict[str, str], list[str]]:
+        """:meth:`held`, and the numbers not held, in order (one pass over a million)."""
+
+        def read() -> tuple[dict[str, str], list[str]]:
             with self._lock:
-                return self._held(self.db, account, numbers, own, since)
+                return self._held(self.db, account, numbers, own, since, split=True)
 
         return self._guard("reading the ledger", read)
 
@@ -617,14 +629,19 @@ class Journal:
         numbers: Sequence[str],
         own: str | None,
         since: float | None,
-    ) -> dict[str, str]:
+        *,
+        split: bool = False,
+    ) -> Any:
+        """``{number: reason}`` of the held numbers; with ``split``, also the others in order."""
+        rest = list(numbers) if split else []
+        none: Any = ({}, rest) if split else {}
         row = db.execute(
             "SELECT account_no FROM accounts WHERE api_key=? AND base_url=? AND app_id=? "
             "AND file_id=?",
             (account.api_key, account.base_url, account.app_id, account.file_id),
         ).fetchone()
         if row is None or not len(numbers):
-            return {}
+            return none
         own_no = -1
         if own is not None:
             found = db.execute(
@@ -632,11 +649,12 @@ class Journal:
             ).fetchone()
             own_no = -1 if found is None or found[0] is None else int(found[0])
         codes = " ".join(f"WHEN '{state}' THEN {k}" for k, state in enumerate(HOLDING))
-        # One row of four comma-joined integer columns (the same row order in each), split in
-        # Arrow: reading a million rows as Python tuples would cost more than planning itself.
+        # Two comma-joined integer columns (the same row order in each), split in Arrow:
+        # reading a million rows as Python tuples would cost more than planning itself. The
+        # second packs (campaign, state, minute) in one integer: the reason's whole key.
         sql = (
-            "SELECT group_concat(number), group_concat(campaign_no), "
-            f"group_concat(CASE state {codes} END), group_concat(CAST(at / 60 AS INTEGER)) "
+            "SELECT group_concat(number), group_concat(((campaign_no * "
+            f"{len(HOLDING)} + CASE state {codes} END) << 32) | CAST(at / 60 AS INTEGER)) "
             f"FROM ledger WHERE account_no=? AND campaign_no<>? "
             f"AND state IN ({','.join('?' * len(HOLDING))})"
         )
@@ -646,26 +664,28 @@ class Journal:
             params.append(since)
         joined = db.execute(sql, params).fetchone()
         if not joined or joined[0] is None:
-            return {}
+            return none
         held = int_column(joined[0])
-        hit = np.flatnonzero(pd.Index(held).isin(int_column(numbers)))
-        if not len(hit):
-            return {}
-        camps, states, minutes = (int_column(joined[k])[hit] for k in (1, 2, 3))
+        wanted = int_column(numbers)
+        taken = pd.Index(wanted).isin(held)
+        if not taken.any():
+            return none
+        hit = np.flatnonzero(pd.Index(held).isin(wanted[taken]))
+        held = held[hit]
+        keys = int_column(joined[1])[hit]
+        camps = np.unique(keys >> 32) // len(HOLDING)
         names: dict[int, str] = {}
         finished: dict[int, bool] = {}
         for no, label, cid, unsent in db.execute(
             "SELECT c.campaign_no, c.label, c.campaign_id, (SELECT COUNT(*) FROM batches b "
             "WHERE b.campaign_id=c.campaign_id AND b.state IN (?,?)) FROM campaigns c WHERE "
-            f"c.campaign_no IN ({','.join(str(int(n)) for n in np.unique(camps).tolist())})",
+            f"c.campaign_no IN ({','.join(str(int(n)) for n in camps.tolist())})",
             (PENDING, IN_FLIGHT),
         ):
             names[int(no)] = campaign_name(label, cid)
             finished[int(no)] = not unsent
-        # A reason per distinct (campaign, state, minute), not per number; sorted so that for a
-        # number held twice the most recent hold comes last (and wins in the dict).
-        order = np.lexsort((minutes, held[hit]))
-        keys = ((camps[order] * len(HOLDING) + states[order]) << 32) | minutes[order]
+        # A reason per distinct key, not per number. A number held twice: the most recent
+        # hold comes last in the order (by minute) and wins in the dict.
         inverse, distinct = pd.factorize(keys)
         texts = np.asarray(
             [
@@ -679,8 +699,15 @@ class Journal:
             ],
             dtype=object,
         )
-        numbers_text = pa.array(held[hit][order]).cast(pa.string()).to_pylist()
-        return dict(zip(numbers_text, texts[inverse].tolist(), strict=True))
+        reasons = texts[inverse]
+        if not pd.Index(held).is_unique:  # held by several campaigns: the latest wins
+            order = np.argsort(keys & 0xFFFFFFFF, kind="stable")
+            held, reasons = held[order], reasons[order]
+        numbers_text = pa.array(held).cast(pa.string()).to_pylist()
+        found = dict(zip(numbers_text, reasons.tolist(), strict=True))
+        if not split:
+            return found
+        return found, np.asarray(numbers, dtype=object)[~taken].tolist()
 
     def claim(
         self,
@@ -801,7 +828,7 @@ class Journal:
         if not c.allow_repeat:
             mine = set(resent)
             check = [n for n in wanted if n not in c.allow_for and n not in mine]
-            taken = self._held(db, account, check, cid, c.since)
+            taken = self._held(db, account, check, cid, c.since)  # {number: reason}
         keep = wanted_set.difference(taken)
         # Batches not sent yet keep only the numbers to call now; the others leave them.
         open_numbers: set[str] = set()

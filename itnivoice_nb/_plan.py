@@ -268,7 +268,9 @@ def plan(
     lists = suppression(exclude, default_region=default_region)
     df, column = _make_room(df, column)
     prepared = prepare(df, column=column, default_region=default_region, strict=strict)
-    prepared = prepared.copy(deep=True)  # the snapshot: nothing refers to the caller's frame
+    # The snapshot: prepare() returned a new frame; under pandas' copy-on-write an edit of the
+    # caller's frame copies *its* data first, so nothing it does later reaches this one.
+    prepared = prepared.copy(deep=False)
     segments = None
     if isinstance(message, Mapping):
         segments = df[by].to_numpy(dtype=object)
@@ -297,7 +299,7 @@ def plan(
                 for key, msg in message.items()
             ]
         parts = [
-            _part(book, client, base, key, msg, rows, number_of[rows[sendable[rows]]].tolist(),
+            _part(book, client, base, key, msg, rows, _sendable(number_of, sendable, rows),
                   label, allow_repeat, delta, lists.numbers, blacklisted, window, when,
                   default_timezone, _allow_for)
             for key, msg, rows in groups
@@ -393,13 +395,18 @@ def _part(
                 rest.append(n)
     if rest and not allow_repeat:
         since = None if delta is None else time.time() - delta.total_seconds()
-        check = [n for n in rest if n not in allow_for] if allow_for else rest
-        held = book.held(account, check, own=cid if resumed else None, since=since)
+        if allow_for:
+            held = book.held(account, [n for n in rest if n not in allow_for],
+                             own=cid if resumed else None, since=since)
+            left = _without(rest, held) if held else rest
+        else:
+            held, left = book.held_split(account, rest, own=cid if resumed else None,
+                                         since=since)
         if held:
             # one (outcome, reason) tuple per distinct reason, shared by its numbers
             marks = {why: (ALREADY_CALLED, why) for why in set(held.values())}
-            skipped.update({n: marks[why] for n, why in held.items()})
-            rest = _without(rest, held)
+            skipped.update(zip(held.keys(), map(marks.__getitem__, held.values())))
+            rest = left
     if window is not None and rest:
         from ._hours import check_window
 
@@ -412,6 +419,13 @@ def _part(
             rest = [n for k, n in enumerate(rest) if hours.open[k]]
     return Part(segment, message, account, cid, rows, tuple(numbers), tuple(rest), skipped,
                 resumed, done, unknown, allow_for)
+
+
+def _sendable(number_of: np.ndarray, sendable: np.ndarray, rows: np.ndarray) -> list[str]:
+    """The numbers to send of these rows, in order (all rows: one boolean mask, no take)."""
+    if len(rows) == len(number_of):
+        return number_of[sendable].tolist()
+    return number_of[rows[sendable[rows]]].tolist()
 
 
 def _without(numbers: list[str], drop: Mapping[str, Any]) -> list[str]:
