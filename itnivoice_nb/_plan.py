@@ -405,7 +405,7 @@ def _part(
         if held:
             # one (outcome, reason) tuple per distinct reason, shared by its numbers
             marks = {why: (ALREADY_CALLED, why) for why in set(held.values())}
-            skipped.update(zip(held.keys(), map(marks.__getitem__, held.values())))
+            skipped.update(zip(held.keys(), map(marks.__getitem__, held.values()), strict=True))
             rest = left
     if window is not None and rest:
         from ._hours import check_window
