@@ -55,6 +55,7 @@ _WORDS: Final = (
     ("resend_unknown=True", "--resend-unknown"),
     ("pass exclude_blacklisted=False to try again", "add --call-blacklisted to try again"),
     ("pass default_timezone", "add --default-timezone"),
+    ("pass default_region", "add --default-region"),
     ("pass journal=another path", "give --journal another file"),
     ("pass journal=a writable file path", "give --journal a writable file"),
     ("pass rates={calling code: price per minute} for them", "add --rate CODE=PRICE for them"),
