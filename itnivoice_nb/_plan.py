@@ -301,7 +301,8 @@ def plan(
         parts = [
             _part(book, client, base, key, msg, rows, _sendable(number_of, sendable, rows),
                   label, allow_repeat, delta, lists.numbers, blacklisted, window, when,
-                  default_timezone, _allow_for)
+                  default_timezone, _allow_for,
+                  _as_ints(prepared, sendable) if segments is None else np.empty(0, np.int64))
             for key, msg, rows in groups
             if len(rows) or segments is None
         ]
@@ -373,8 +374,12 @@ def _part(
     when: datetime | None,
     default_timezone: str | None,
     allow_for: frozenset[str],
+    as_ints: np.ndarray,
 ) -> Part:
-    """One message's campaign: what the journal knows of it, and what this run will do."""
+    """One message's campaign: what the journal knows of it, and what this run will do.
+
+    ``as_ints``: ``numbers`` as int64 when the caller has them (else empty).
+    """
     account = j.Account(client.api_key, base, message.app_id, message.file_id)
     cid, resumed, candidates, done, unknown = _campaign(
         book, message, client, base, numbers, label, allow_repeat, delta
@@ -400,8 +405,10 @@ def _part(
                              own=cid if resumed else None, since=since)
             left = _without(rest, held) if held else rest
         else:
-            held, left = book.held_split(account, rest, own=cid if resumed else None,
-                                         since=since)
+            held, left = book.held_split(
+                account, rest, own=cid if resumed else None, since=since,
+                as_ints=as_ints if rest is candidates and len(as_ints) == len(rest) else None,
+            )
         if held:
             # one (outcome, reason) tuple per distinct reason, shared by its numbers
             marks = {why: (ALREADY_CALLED, why) for why in set(held.values())}
@@ -419,6 +426,15 @@ def _part(
             rest = [n for k, n in enumerate(rest) if hours.open[k]]
     return Part(segment, message, account, cid, rows, tuple(numbers), tuple(rest), skipped,
                 resumed, done, unknown, allow_for)
+
+
+def _as_ints(prepared: pd.DataFrame, sendable: np.ndarray) -> np.ndarray:
+    """The numbers to send as int64, straight from the prepared Arrow column (no Python str)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = pa.array(prepared["number"].array).filter(pa.array(sendable))
+    return np.asarray(pc.cast(column, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def _sendable(number_of: np.ndarray, sendable: np.ndarray, rows: np.ndarray) -> list[str]:
