@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ._numbers import mask_number, mask_numbers, prepare
+from ._numbers._mask import NUMBER_RUN, mask_text
 from ._outcomes import OUTCOME_DTYPE, OUTCOMES, PREPARE_COLUMNS, RECORD_COLUMNS, SEND_COLUMNS
 from ._records import INT_FIELDS, MONEY_FIELDS, RECORD_FRAME_COLUMNS, TIME_FIELDS
 from ._reporting import MISSING_GROUP, summary
@@ -131,7 +132,6 @@ _PHONE_NAME: Final = re.compile(
     r"|(?<![a-z])(?:mobile|cell|contact|tel)(?:[\s_.-]*(?:no|nr|num|number))?(?![a-z])",
     re.IGNORECASE,
 )
-_NUMBER_RUN: Final = re.compile(r"\+?\d{7,}")
 """A phone number inside text: masked by ``mask=True`` (as the HTML report does)."""
 _SAMPLE: Final = 500
 _TRUE: Final = frozenset({"true", "1", "yes"})
@@ -249,16 +249,6 @@ def _as_text(series: pd.Series, name: Hashable) -> pd.Series:
 
 
 # --------------------------------------------------------------------------- writing
-
-
-def _mask_text(value: object) -> str:
-    """``str(value)`` with every run of 7+ digits masked but its last 4 (``•••••••3210``)."""
-
-    def hide(match: re.Match[str]) -> str:
-        digits = match.group(0).lstrip("+")
-        return "•" * (len(digits) - 4) + digits[-4:]
-
-    return _NUMBER_RUN.sub(hide, str(value))
 
 
 def _check_results(results: object) -> None:
@@ -400,7 +390,7 @@ def _column(label: Hashable, series: pd.Series, *, text: bool, phone: bool, mask
         series = mask_numbers(series)
     elif mask and label not in _KEEP_DIGITS and isinstance(series.dtype, pd.StringDtype):
         series = series.str.replace(
-            _NUMBER_RUN.pattern, lambda m: _mask_text(m.group(0)), regex=True
+            NUMBER_RUN.pattern, lambda m: mask_text(m.group(0)), regex=True
         )
     dtype = series.dtype
     if isinstance(dtype, pd.StringDtype):
@@ -417,7 +407,7 @@ def _column(label: Hashable, series: pd.Series, *, text: bool, phone: bool, mask
         except (ValueError, TypeError):
             pass
     if mask:  # text in an object column: digit runs masked like the rest
-        series = series.map(lambda v: _mask_text(v) if isinstance(v, str) else v)
+        series = series.map(lambda v: mask_text(v) if isinstance(v, str) else v)
     return _object_column(header, series)
 
 
@@ -459,7 +449,7 @@ def _summary_columns(results: pd.DataFrame, by: Hashable | None, mask: bool) -> 
         phone = by in _PHONE_COLUMNS or (
             by not in _OWN_COLUMNS and _phone_like(by, results[by], named)
         )
-        hide = mask_number if phone else _mask_text
+        hide = mask_number if phone else mask_text
         last = len(labels) - 1  # the total row
         labels = pd.Series(
             [v if i == last or v == MISSING_GROUP else hide(v) for i, v in enumerate(labels)],

@@ -53,3 +53,16 @@ def test_anything_else_is_named_in_the_error() -> None:
         import numpy as np
 
         iv.plan(np.array(["918563214120"]), MSG, client=client, journal=None)
+
+
+def test_every_entry_point_takes_a_polars_frame(tmp_path: Path) -> None:
+    frame = polars.DataFrame({"phone": NUMBERS, "name": ["a", "b", "c"]})
+    assert iv.prepare(frame)["valid"].tolist() == [True, True, False]
+    form = iv.send_form(frame)
+    assert form.column.value == "phone"
+    form.close()
+    with iv.Sandbox(reject_share=0) as sb:
+        res = iv.send(frame, MSG, client=sb.client(), journal=tmp_path / "j", progress=False)
+    as_polars = polars.from_pandas(res[["outcome", "number"]].astype({"outcome": "str"}))
+    assert iv.summary(as_polars).loc["total", "submitted"] == 2
+    iv.plot_outcomes(as_polars)

@@ -65,7 +65,7 @@ def test_overall_summary_counts_every_outcome(plain: pd.DataFrame) -> None:
     assert total["invalid_share"] == pytest.approx(expected["invalid"] / len(plain))
     interleaved = [c for o in OUTCOMES for c in (o, f"{o}_share")]
     assert list(table.columns) == ["rows", *interleaved]
-    assert type(table) is pd.DataFrame
+    assert isinstance(table, pd.DataFrame)
 
 
 def test_zero_outcomes_are_listed() -> None:
@@ -192,7 +192,8 @@ def test_style_summary_colours_and_formats(records: pd.DataFrame) -> None:
     assert "font-weight: bold" in html
     assert "Outcomes per segment" in html
     assert "linear-gradient" in html  # the share bars
-    assert type(table) is pd.DataFrame  # the summary itself stays plain
+    assert isinstance(table, pd.DataFrame)  # a DataFrame that shows itself coloured
+    assert "<table" in (table._repr_html_() or "") and type(table.head()) is pd.DataFrame
 
 
 def test_styled_takes_results_or_a_summary(records: pd.DataFrame) -> None:
@@ -365,7 +366,8 @@ def test_styled_hides_outcomes_no_row_has() -> None:
 
 def test_summary_pipes_into_styled_for_its_html(records: pd.DataFrame) -> None:
     table = summary(records, by="segment")
-    assert type(table) is pd.DataFrame  # a plain frame: .loc, .to_csv, arithmetic as ever
+    assert isinstance(table, pd.DataFrame)  # .loc, .to_csv, arithmetic as ever
+    assert type(table * 1) is pd.DataFrame
     html = table.pipe(iv.styled)._repr_html_()
     assert "Outcomes per segment (cost in USD)" in html and "total_cost (USD)" in html
     assert f">{table.loc[TOTAL_ROW, 'submitted_share']:.1%}<" in html

@@ -326,7 +326,9 @@ def send_form(
         (True, True)
         >>> form.close()
     """
+    from .._frames import as_pandas
+
     return SendForm(
-        df, client, journal=journal, sandbox_options=sandbox_options, batch_size=batch_size,
-        concurrency=concurrency,
+        None if df is None else as_pandas(df), client, journal=journal,
+        sandbox_options=sandbox_options, batch_size=batch_size, concurrency=concurrency,
     )

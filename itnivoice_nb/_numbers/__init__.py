@@ -56,6 +56,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._columns import free_labels
+from .._frames import as_pandas
 from .._outcomes import PREPARE_COLUMNS
 from ._arrow import LSTR, STR_DTYPE, Reasons
 from ._arrow import fold as _fold  # noqa: F401  (the tests compare it with str.translate)
@@ -145,9 +146,11 @@ def prepare(
         >>> prepare(pd.DataFrame({"phone": ["20.12.34"]}), default_region="NC")["number"].tolist()
         ['687201234']
     """
-    if not isinstance(df, pd.DataFrame):
-        extra = "; for a Series use s.to_frame('phone')" if isinstance(df, pd.Series) else ""
-        raise TypeError(f"prepare() needs a pandas DataFrame, got {type(df).__name__}{extra}")
+    if isinstance(df, pd.Series):
+        raise TypeError(
+            "prepare() needs a pandas DataFrame, got Series; for a Series use s.to_frame('phone')"
+        )
+    df = as_pandas(df, "prepare()")  # polars, Arrow tables and the like are converted here
     region = _check_region(default_region)
     series = _phone_column(df, column)  # read before any renaming
     n = len(series)

@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 import numpy as np
@@ -62,3 +63,22 @@ def mask_numbers(series: pd.Series, keep: int = 4) -> pd.Series:
     bullets = pc.binary_repeat(pa.scalar(_BULLET, LSTR), hidden)
     masked = pc.binary_join_element_wise(bullets, tail, pa.scalar("", LSTR))
     return pd.Series(pd.array(masked, dtype=STR_DTYPE), index=series.index, name=series.name)
+
+
+NUMBER_RUN: Final = re.compile(r"\+?\d{7,}")
+"""A run of 7 or more digits (maybe after '+'): what a full phone number looks like in text."""
+
+
+def mask_text(value: object) -> str:
+    """``str(value)`` with every run of 7+ digits masked but its last 4 (``•••••••3210``).
+
+    Example:
+        >>> mask_text("number 918563214120 refused")
+        'number ••••••••4120 refused'
+    """
+
+    def hide(match: re.Match[str]) -> str:
+        digits = match.group(0).lstrip("+")
+        return "•" * (len(digits) - 4) + digits[-4:]
+
+    return NUMBER_RUN.sub(hide, str(value))

@@ -36,8 +36,6 @@ from ._common import (
     TOTAL_ROW,
     campaign_name,
 )
-from ._common import _check_results as _check_results  # for _export (use ._common there)
-from ._common import _mask_text as _mask_text  # for _export (use ._common there)
 from ._plots import (
     NOT_SUBMITTED,
     SIP_WORDS,

@@ -5,7 +5,7 @@ This is the first module of :mod:`itnivoice_nb._reporting`: it imports nothing f
 never pays for matplotlib. Everything here but the constants is private to the package.
 
 Example:
-    >>> _mask_text("call +919812345678 now")
+    >>> mask_text("call +919812345678 now")
     'call ••••••••5678 now'
     >>> _text_color("#F0E442"), _text_color("#332288")
     ('#000000', '#ffffff')
@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import re
 import textwrap
 from collections.abc import Hashable, Iterable
 from typing import TYPE_CHECKING, Any, Final
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
+from .._numbers._mask import mask_text
 from .._outcomes import OUTCOME_COLORS, OUTCOMES, SUBMITTED
 
 if TYPE_CHECKING:
@@ -120,7 +120,6 @@ KEY_COLORS: Final[dict[str, str]] = {
 RECORD_EVIDENCE: Final = ("answered", "sip_code", "call_duration", "cost")
 """Columns whose values show that ``iv.call_outcomes`` joined call records."""
 
-_NUMBER_RUN: Final = re.compile(r"\+?\d{7,}")
 _LABEL_CHARS: Final = 55
 
 
@@ -130,9 +129,15 @@ _LABEL_CHARS: Final = 55
 def _check_results(results: object, required: Iterable[str] = ("outcome",)) -> pd.DataFrame:
     """Return ``results`` if it is a DataFrame with the ``required`` columns, else raise."""
     if not isinstance(results, pd.DataFrame):
-        raise TypeError(
-            f"expected a results DataFrame (what iv.send returns), got {type(results).__name__}"
-        )
+        from .._frames import as_pandas
+
+        try:
+            results = as_pandas(results, "results")  # a polars or Arrow copy of the results
+        except TypeError:
+            raise TypeError(
+                f"expected a results DataFrame (what iv.send returns), got "
+                f"{type(results).__name__}"
+            ) from None
     missing = [c for c in required if c not in results.columns]
     if missing:
         have = ", ".join(map(str, results.columns)) or "none"
@@ -344,26 +349,16 @@ def _row_currencies(
 # --------------------------------------------------------------------------- labels
 
 
-def _mask_text(value: object) -> str:
-    """``str(value)`` with every run of 7+ digits masked but its last 4 (``•••••••3210``)."""
-
-    def mask(match: re.Match[str]) -> str:
-        digits = match.group(0).lstrip("+")
-        return "•" * (len(digits) - 4) + digits[-4:]
-
-    return _NUMBER_RUN.sub(mask, str(value))
-
-
 def _short(text: object, limit: int = _LABEL_CHARS) -> str:
     """A label for display: masked numbers, at most ``limit`` characters."""
-    masked = _mask_text(text)
+    masked = mask_text(text)
     return masked if len(masked) <= limit else masked[: limit - 1] + "…"
 
 
 def _wrapped(text: object, width: int = 34, lines: int = 2) -> str:
     """A masked label wrapped to at most ``lines`` lines of ``width`` characters."""
     return textwrap.fill(
-        _mask_text(text), width=width, max_lines=lines, placeholder="…", break_long_words=True
+        mask_text(text), width=width, max_lines=lines, placeholder="…", break_long_words=True
     )
 
 

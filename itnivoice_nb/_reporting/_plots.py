@@ -399,7 +399,7 @@ def plot_outcomes(
         >>> ax.get_title()
         'Outcome per segment (n=3)'
     """
-    _check_results(results)
+    results = _check_results(results)
     _check_by(results, by)
     ax = _axes(ax)
     n = len(results)
@@ -511,7 +511,7 @@ def plot_failure_reasons(
         >>> plot_failure_reasons(results, outcomes=["rejected"]).get_title().splitlines()[1]
         'not counted: 1 invalid, 1 duplicate'
     """
-    _check_results(results, ("outcome", "outcome_reason"))
+    results = _check_results(results, ("outcome", "outcome_reason"))
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
         raise ValueError(f"top must be a whole number of at least 1, got {top!r}")
     chosen = _check_outcomes(outcomes)
@@ -597,7 +597,7 @@ def plot_by_country(results: pd.DataFrame, *, top: int = 15, ax: Axes | None = N
         >>> plot_by_country(results).get_title().splitlines()[1]
         '1 row without a number (invalid) not shown'
     """
-    _check_results(results, ("outcome", "number"))
+    results = _check_results(results, ("outcome", "number"))
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
         raise ValueError(f"top must be a whole number of at least 1, got {top!r}")
     ax = _axes(ax)
@@ -706,7 +706,7 @@ def plot_timeline(
         >>> ax.get_xlabel()
         'time after 2024-05-01 10:00:00.000 UTC (first bin)'
     """
-    _check_results(results, ("outcome", "sent_at"))
+    results = _check_results(results, ("outcome", "sent_at"))
     ax = _axes(ax)
     title = "Rows sent over time"
     if len(results) == 0:
@@ -814,7 +814,7 @@ def plot_call_results(results: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         >>> [t.get_text() for t in plot_call_results(results).get_yticklabels()]
         ['answered', '486 busy']
     """
-    _check_results(results)
+    results = _check_results(results)
     ax = _axes(ax)
     title = "Result of the calls"
     if not has_call_records(results):
@@ -891,7 +891,7 @@ def plot_durations(
         >>> int(sum(bar.get_height() for bar in ax.patches))
         2
     """
-    _check_results(results)
+    results = _check_results(results)
     ax = _axes(ax)
     title = "Call duration of answered calls"
     if not has_call_records(results):
@@ -961,7 +961,7 @@ def plot_cost(
         >>> plot_cost(results, currency="EUR").get_title()
         'Cost of the calls: 0.75 EUR over 2 calls'
     """
-    _check_results(results)
+    results = _check_results(results)
     _check_by(results, by)
     ax = _axes(ax)
     title = "Cost of the calls" + (f" per {by}" if by is not None else "")
@@ -1200,7 +1200,7 @@ def plot_funnel(
         >>> ax.texts[4].get_text()
         '1  (50.0% of answered · 25.0% of rows)'
     """
-    _check_results(results)
+    results = _check_results(results)
     _check_by(results, by)
     _check_max_groups(max_groups)
     title = "Campaign funnel" + (f" per {by}" if by is not None else "")
@@ -1315,7 +1315,7 @@ def plot_responses(
         >>> [t.get_text() for t in ax.get_yticklabels()], [t.get_text() for t in ax.texts]
         (['key 1', 'key 2', 'no key'], ['1 (33.3%)', '1 (33.3%)', '1 (33.3%)'])
     """
-    _check_results(results)
+    results = _check_results(results)
     _check_by(results, by)
     _check_max_groups(max_groups)
     title = "Keys pressed on answered calls" + (f" per {by}" if by is not None else "")

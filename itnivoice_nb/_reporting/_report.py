@@ -82,7 +82,7 @@ def report(results: pd.DataFrame, *, by: Hashable | None = None) -> Figure:
         >>> len(report(results).axes)
         4
     """
-    _check_results(results)
+    results = _check_results(results)
     _check_by(results, by)
     records = has_call_records(results)
     nrows = 4 if records else 2
@@ -210,7 +210,7 @@ def save_report(
             f"cannot save a report as {suffix or 'a file without suffix'!r} ({out.name}); "
             f"allowed suffixes: {', '.join(SAVE_SUFFIXES)}"
         )
-    _check_results(results)
+    results = _check_results(results)
     _check_by(results, by)
     figure = report(results, by=by)
     if suffix == ".html":

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
+from .._numbers._mask import mask_text
 from .._outcomes import OUTCOME_COLORS, OUTCOME_DTYPE, OUTCOMES, SUBMITTED
 from ._common import (
     FUNNEL_COLORS,
@@ -57,7 +58,6 @@ from ._common import (
     _count_matrix,
     _float_array,
     _group_codes,
-    _mask_text,
     _outcome_codes,
     _responded_array,
     _row_currencies,
@@ -70,6 +70,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LONG_COLUMNS",
     "RECORD_SUMMARY_COLUMNS",
+    "Summary",
     "has_call_records",
     "style_summary",
     "styled",
@@ -171,7 +172,7 @@ def summary(
         ValueError: ``results`` has no ``outcome`` column, an outcome is not one of
             ``OUTCOMES``, ``by`` is not a column, or ``currency`` contradicts the records.
     """
-    _check_results(results)
+    results = _check_results(results)
     _check_by(results, by)
     _check_currency(currency)
     outcome = _outcome_codes(results)
@@ -202,10 +203,32 @@ def summary(
     if has_call_records(results):
         record_columns, currencies = _record_summary(results, group, n_groups, counts, currency)
         data.update(record_columns)
-    table = pd.DataFrame(data, index=index)
+    table = Summary(data, index=index)
     if currencies:
         table.attrs["currency"] = ", ".join(currencies)
     return table
+
+
+class Summary(pd.DataFrame):
+    """What :func:`summary` returns: a DataFrame that shows itself in a notebook as the
+    coloured table of :func:`style_summary`. Anything computed from it is a plain DataFrame.
+
+    Example:
+        >>> import pandas as pd
+        >>> from itnivoice_nb._outcomes import OUTCOME_DTYPE
+        >>> t = summary(pd.DataFrame({"outcome": pd.Series(["submitted"], dtype=OUTCOME_DTYPE)}))
+        >>> isinstance(t, pd.DataFrame), "<table" in t._repr_html_(), type(t.head()).__name__
+        (True, True, 'DataFrame')
+    """
+
+    @property
+    def _constructor(self) -> type[pd.DataFrame]:
+        return pd.DataFrame
+
+    def _repr_html_(self) -> str | None:
+        if _is_summary(self):
+            return style_summary(self).to_html()
+        return pd.DataFrame(self)._repr_html_()  # type: ignore[operator]
 
 
 def _long_table(
@@ -348,7 +371,7 @@ def style_summary(summary_df: pd.DataFrame, *, show_empty: bool = False) -> Styl
         if name in columns:
             formats[name] = fmt
     styler = styler.format(formats, na_rep="–")
-    styler = styler.format_index(_mask_text, axis="index")
+    styler = styler.format_index(mask_text, axis="index")
     currency = summary_df.attrs.get("currency")
     mixed = isinstance(currency, str) and "," in currency
 
