@@ -36,7 +36,7 @@ from ._errors import (
     TransportError,
 )
 from ._outcomes import RECORD_COLUMNS, SUBMITTED
-from ._records import _type_frame, is_final, typed_record
+from ._records import RECORD_FRAME_COLUMNS, _type_frame, is_final, typed_record
 from ._running import client_for
 
 FINAL = "final"
@@ -204,7 +204,6 @@ def _join(
         raw, _ = found[v]
         typed.append(typed_record(raw) if raw is not None and "_error" not in raw else {})
     table = pd.DataFrame(typed, index=pd.Index(keys, dtype=object))
-    from ._records import RECORD_FRAME_COLUMNS
 
     table = table.reindex(columns=list(RECORD_FRAME_COLUMNS))
     table = _type_frame(table.reset_index(drop=True)).set_index(pd.Index(keys, dtype=object))

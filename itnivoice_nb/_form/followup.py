@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .._calls import call_outcomes
-from .._follow import follow_up_label, pick
+from .._follow import follow_up, follow_up_label, pick
 from .._outcomes import SUBMITTED
 from ._common import BAD, WARN, ErrorBox, esc, guarded, html_out, note, plural, readable, row
 from .check_send import CheckSend, Sent
@@ -247,7 +247,6 @@ class FollowUpPart:
 
     @guarded
     def _on_confirm(self, button: Any = None) -> None:
-        from .._follow import follow_up
 
         results, sent = self.results.results, self.check.sent
         if results is None or sent is None or self._busy or self.check.sending:
