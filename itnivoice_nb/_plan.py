@@ -266,14 +266,14 @@ def plan(
     if not isinstance(client, VoiceClient):
         raise TypeError(f"client: expected an iv.VoiceClient, got {type(client).__name__}")
     lists = suppression(exclude, default_region=default_region)
+    segments = df[by].to_numpy(dtype=object) if isinstance(message, Mapping) else None
     df, column = _make_room(df, column)
     prepared = prepare(df, column=column, default_region=default_region, strict=strict)
     # The snapshot: prepare() returned a new frame; under pandas' copy-on-write an edit of the
     # caller's frame copies *its* data first, so nothing it does later reaches this one.
     prepared = prepared.copy(deep=False)
-    segments = None
-    if isinstance(message, Mapping):
-        segments = df[by].to_numpy(dtype=object)
+    if segments is not None:
+        assert isinstance(message, Mapping)
         prepared = _refuse_unknown_segments(prepared, segments, message, by)
     _check_reportable(prepared)
     base = normalize_base_url(client.base_url)

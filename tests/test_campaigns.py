@@ -301,3 +301,11 @@ def test_an_unknown_time_zone_waits_for_default_timezone(tmp_path: Path) -> None
     q = iv.plan(odd, MSG, client=client, journal=None, call_window=("09:00", "20:00"), at=at,
                 default_timezone="Europe/London")
     assert q.to_call == 1
+
+
+def test_segments_by_a_column_whose_name_the_results_also_use(tmp_path: Path) -> None:
+    df = people(2).assign(status=["en", "hi"])  # "status" is also a results column
+    client = iv.VoiceClient("k", "s", "http://127.0.0.1:9/voice")
+    with pytest.warns(UserWarning, match="status_input"):
+        p = iv.plan(df, {"en": MSG, "hi": HINDI}, by="status", client=client, journal=None)
+    assert p.to_call == 2 and p.audio == "en: en.mp3, hi: hi.mp3"
