@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any, Final, Protocol, TypeVar
 
@@ -288,3 +289,23 @@ def guarded(method: _F) -> _F:
             return None
 
     return wrapper  # type: ignore[return-value]
+
+
+class Background:
+    """A part of the form that runs one job at a time on a background thread (``thread``)."""
+
+    thread: threading.Thread | None = None
+
+    def close(self) -> None:
+        """Wait for a running job (at most 30 s)."""
+        thread = self.thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=30)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the background job to end; True if it has (or none was started)."""
+        thread = self.thread
+        if thread is None:
+            return True
+        thread.join(timeout)
+        return not thread.is_alive()

@@ -54,6 +54,7 @@ from ._common import (
     OK,
     RESEND_UNKNOWN_LABEL,
     WARN,
+    Background,
     ErrorBox,
     esc,
     for_people,
@@ -206,7 +207,7 @@ Job = Callable[[Callable[[int, int, dict[str, int]], None], threading.Event], pd
 """A send run on the form's thread: ``job(progress, cancel) -> results``."""
 
 
-class CheckSend:
+class CheckSend(Background):
     """The check-and-send section and its logic (the controller of the form).
 
     Widgets: ``check_button``, ``send_button``, ``cancel_button``, ``check_output``,
@@ -631,17 +632,7 @@ class CheckSend:
         """Cancel a running send and wait for it (at most 30 s)."""
         if self._cancel is not None:
             self._cancel.set()
-        thread = self.thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=30)
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait for the background send to end; True if it has (or none was started)."""
-        thread = self.thread
-        if thread is None:
-            return True
-        thread.join(timeout)
-        return not thread.is_alive()
+        super().close()
 
 
 def _prepare_counts(df: pd.DataFrame, column: Any, region: str | None) -> dict[str, int]:

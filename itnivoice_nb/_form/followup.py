@@ -37,7 +37,19 @@ import pandas as pd
 from .._calls import call_outcomes
 from .._follow import follow_up, follow_up_label, pick
 from .._outcomes import SUBMITTED
-from ._common import BAD, WARN, ErrorBox, esc, guarded, html_out, note, plural, readable, row
+from ._common import (
+    BAD,
+    WARN,
+    Background,
+    ErrorBox,
+    esc,
+    guarded,
+    html_out,
+    note,
+    plural,
+    readable,
+    row,
+)
 from .check_send import CheckSend, Sent
 from .results import ResultsPart
 
@@ -68,7 +80,7 @@ def record_counts(results: pd.DataFrame) -> dict[str, int]:
     }
 
 
-class FollowUpPart:
+class FollowUpPart(Background):
     """``records_button`` and ``records_msg``; ``follow_up_button`` and its confirmation
     (``follow_up_box``: ``follow_up_label``, ``follow_up_confirm``, ``follow_up_back``).
 
@@ -269,14 +281,3 @@ class FollowUpPart:
                     words=f"Sending the follow-up {label!r} to {plural(n, 'number')} on "
                     f"{sent.account}…")
 
-    def close(self) -> None:
-        thread = self.thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=30)
-
-    def wait(self, timeout: float | None = None) -> bool:
-        thread = self.thread
-        if thread is None:
-            return True
-        thread.join(timeout)
-        return not thread.is_alive()
