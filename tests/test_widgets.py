@@ -1101,6 +1101,128 @@ def test_call_records_then_a_follow_up_to_the_unanswered(make_form: Any, journal
         assert not form.records_button.disabled
 
 
+def test_after_fetching_the_call_records_the_page_shows_the_funnel(make_form: Any) -> None:
+    with iv.Sandbox(reject_share=0.0, answer_share=0.5, seed=3) as sb:
+        form = make_form(messy(), client=sb.client())
+        fill_message(form)
+        form.check_button.click()
+        send_now(form)
+        assert form.funnel.layout.display == "none", "no funnel before the call records"
+        form.records_button.click()
+        assert form.wait(30)
+        assert form.last_error is None, form.error.value
+        assert any(widget is form.funnel for widget in descendants(form.widget))
+        assert form.funnel.layout.display == "block"
+        assert bytes(form.funnel.value).startswith(b"\x89PNG"), "a PNG image in the page"
+        assert "iv-funnel" in form.funnel._dom_classes
+        assert bytes(form.funnel.value) != bytes(form.chart.value)
+        # A new send shows its own results: the old funnel goes.
+        form.allow_repeat.value = True
+        form.check_button.click()
+        send_now(form)
+        assert form.funnel.layout.display == "none"
+
+
+# --------------------------------------------------------------------------- segments
+
+
+def segmented() -> pd.DataFrame:
+    return pd.DataFrame({
+        "phone": ["+91 85632 14120", "+91 85632 14121", "+91 85632 14122", "+91 85632 14123",
+                  "+91 85632 14124"],
+        "lang": ["en", "hi", "en", "fr", "hi"],
+    })  # fmt: skip
+
+
+def test_one_message_per_segment_each_segment_gets_its_own_audio(make_form: Any) -> None:
+    with iv.Sandbox(reject_share=0.0) as sb:
+        form = make_form(segmented(), client=sb.client())
+        assert form.segment_by.value is None
+        assert [label for label, _ in form.segment_by.options] == [
+            "(one message for every row)", "phone", "lang",
+        ]
+        form.app_id.value = "4luaKsL2"  # no "Audio fileId": each segment has its own
+        form.max_duration.value = "45"
+        form.segment_by.value = "lang"
+        form.segment_audio.value = "en = en.mp3\nhi = hi.mp3\n"
+        assert "✓ 2 segments" in text_of(form.segment_msg.value)
+        form.check_button.click()
+        assert form.plan is not None, text_of(form.check_output.value)
+        assert form.counts["to_call"] == 4 and form.counts["invalid"] == 1
+        refused = text_of(form.refused_table.value)
+        assert "no message for segment 'fr' (lang)" in refused, refused
+        form.send_button.click()
+        assert form.confirm_text.startswith(
+            "Call 4 numbers with fileId en: en.mp3, hi: hi.mp3 on the SANDBOX"
+        ), form.confirm_text
+        form.confirm_button.click()
+        assert form.wait(60) and form.results is not None, form.error.value
+        results = form.results
+        sent = {r.body["fileId"]: sorted(r.body["callee"].split(","))
+                for r in sb.requests if r.endpoint == "sendGroup"}
+        assert sent == {"en.mp3": ["918563214120", "918563214122"],
+                        "hi.mp3": ["918563214121", "918563214124"]}
+        outcome = results["outcome"].astype(str).tolist()
+        assert outcome == ["submitted", "submitted", "submitted", "invalid", "submitted"]
+        assert "no message for segment 'fr'" in str(results["outcome_reason"].iloc[3])
+
+
+def test_the_confirmation_names_each_segment_s_audio(make_form: Any) -> None:
+    form = make_form(segmented())
+    form.app_id.value = "4luaKsL2"
+    form.segment_by.value = "lang"
+    form.segment_audio.value = "en = en.mp3\nhi = hi.mp3"
+    form.check_button.click()
+    form.send_button.click()
+    assert form.confirm_text.startswith(
+        "Call 4 numbers with fileId en: en.mp3, hi: hi.mp3 on the local SANDBOX"
+    ), form.confirm_text
+
+
+def test_segment_lines_are_checked_and_any_change_drops_the_plan(make_form: Any) -> None:
+    form = make_form(segmented())
+    fill_message(form)
+    form.check_button.click()
+    assert form.plan is not None
+    form.segment_by.value = "lang"
+    assert form.plan is None and form.send_button.disabled, "choosing a column drops the plan"
+    assert "not used" in text_of(form.file_id_msg.value)
+    form.check_button.click()
+    check = text_of(form.check_output.value)
+    assert "fix the message field 'Audio per segment'" in check, check
+    assert "required" in text_of(form.segment_msg.value)
+    form.segment_audio.value = "en = en.mp3\nen = other.mp3\nhi: hi.mp3\n = fr.mp3"
+    said = text_of(form.segment_msg.value)
+    assert "line 2: 'en' is given twice" in said
+    assert "line 3: write each line as value = fileId, e.g. en = en.mp3" in said
+    assert "line 4: write each line" in said and PYTHON.search(said) is None, said
+    form.segment_audio.value = "en = en.mp3\nhi = hi.mp3\nfr = fr.mp3"
+    form.check_button.click()
+    assert form.plan is not None and form.counts["to_call"] == 5
+    form.segment_audio.value = "en = en.mp3\nhi = hi.mp3"
+    assert form.plan is None, "editing the lines drops the plan"
+    form.check_button.click()
+    assert form.plan is not None
+    form.segment_by.value = None
+    assert form.plan is None and "✓" in text_of(form.file_id_msg.value)
+    form.check_button.click()
+    assert form.plan is not None and form.plan.audio == "hello.mp3"
+
+
+def test_a_numeric_segment_column_matches_the_lines_by_their_digits(make_form: Any) -> None:
+    frame = segmented().assign(group=[1, 2, 1, 3, 2])
+    with iv.Sandbox(reject_share=0.0) as sb:
+        form = make_form(frame, client=sb.client())
+        form.app_id.value = "4luaKsL2"
+        form.segment_by.value = "group"
+        form.segment_audio.value = "1 = one.mp3\n2 = two.mp3"
+        form.check_button.click()
+        assert form.plan is not None and form.counts["to_call"] == 4
+        send_now(form)
+        files = sorted(r.body["fileId"] for r in sb.requests if r.endpoint == "sendGroup")
+        assert files == ["one.mp3", "two.mp3"]
+
+
 def test_a_follow_up_keeps_the_campaign_options(
     make_form: Any, planned_at: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -328,7 +328,13 @@ class CheckSend(Background):
         self.refused_table.value = ""
         self.counts = {}
         problems: list[str] = []
-        message, bad = self.message.message()
+        df, column = self.recipients.df, self.recipients.column.value
+        by = self.message.segment_column()
+        if by is not None and (df is None or by not in df.columns):
+            by = None
+            problems.append("choose again in 'One message per value of'")
+        segments = () if by is None or df is None else df[by].dropna().unique()
+        message, bad = self.message.message(segments)
         if bad:
             labels = [str(getattr(self.message, name).description) for name in bad]
             problems.append("fix the message field" + ("s" if len(bad) > 1 else "") + " "
@@ -345,7 +351,6 @@ class CheckSend(Background):
         except ItniotechError as err:
             self.account.account_msg.value = note(esc(readable(err)), BAD)
             problems.append("give the API key and secret, or switch the sandbox on")
-        df, column = self.recipients.df, self.recipients.column.value
         if df is None or column is None:
             problems.append("choose recipients: upload a CSV / Excel file, or give the form a "
                             "table in the notebook")
@@ -360,7 +365,7 @@ class CheckSend(Background):
             if message is not None and client is not None and region_ok and not wrong:
                 try:
                     plan = make_plan(
-                        df, message, column=column, client=client,
+                        df, message, column=column, client=client, by=by,
                         campaign=self.message.campaign_value(),
                         allow_repeat=bool(self.message.allow_repeat.value),
                         journal=self.journal, **kwargs,

@@ -2,7 +2,8 @@
 
 **Fetch call records** runs :func:`itnivoice_nb.call_outcomes` on the results (on a background
 thread, with the client of the send) and says how many calls were answered; the results then
-carry the records (``form.results``, the summary and the downloads). **Send follow-up to N
+carry the records (``form.results``, the summary and the downloads), and the campaign funnel
+(:func:`itnivoice_nb.plot_funnel`) is shown below the outcome chart. **Send follow-up to N
 unanswered** states what it will do (how many numbers, that it is a new follow-up campaign and
 its label) and, once confirmed, runs :func:`itnivoice_nb.follow_up` with the same client, journal
 and campaign options, through the form's progress bar and Cancel; its results are then shown
@@ -196,7 +197,7 @@ class FollowUpPart(Background):
         else:
             if self.results.results is results:  # nothing newer was sent meanwhile
                 calls.attrs.update(results.attrs)
-                self.results.render(calls)
+                self.results.render(calls, funnel=True)
                 self.records_msg.value = note(esc(self._records_words(calls)))
         finally:
             # The client's connections stay open: a new send may be using the same client.

@@ -18,12 +18,23 @@ Example:
     >>> part.max_duration.value = "60"
     >>> part.message()[0].max_duration, part.campaign_value(), part.allow_repeat.value
     (60, None, False)
+
+One message per segment (a column's value): one ``value = fileId`` line each.
+    >>> part.set_columns(["phone", "lang"])
+    >>> part.segment_by.value = "lang"
+    >>> part.segment_audio.value = "en = en.mp3\\nhi = hi.mp3"
+    >>> messages, bad = part.message()
+    >>> {k: m.file_id for k, m in messages.items()}, messages["hi"].max_duration, bad
+    ({'en': 'en.mp3', 'hi': 'hi.mp3'}, 60, [])
+    >>> part.segment_audio.value = "en: en.mp3"
+    >>> part.message(), part.segment_msg.value.count("write each line as")
+    ((None, ['segment_audio']), 1)
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Final
 
@@ -52,7 +63,7 @@ from ._common import (
     without_field,
 )
 
-__all__ = ["MESSAGE_FIELDS", "MessagePart"]
+__all__ = ["MESSAGE_FIELDS", "ONE_MESSAGE", "MessagePart", "parse_segment_audio"]
 
 MESSAGE_FIELDS: Final = (
     "app_id", "file_id", "display_num", "max_duration", "loop_count", "called_info",
@@ -61,6 +72,44 @@ MESSAGE_FIELDS: Final = (
 
 _PLACEHOLDERS: Final = {"app_id": "app", "file_id": "file.mp3"}
 """Stand-ins for the required fields while another field is checked on its own."""
+
+ONE_MESSAGE: Final = "(one message for every row)"
+"""The "One message per value of" choice that sends the same message to every row."""
+
+
+def parse_segment_audio(text: str) -> tuple[dict[str, str], list[str]]:
+    """The ``value = fileId`` lines of the "audio per segment" field: ``{value: fileId}`` and
+    the problems, in words (blank lines and lines starting with ``#`` are skipped).
+
+    Example:
+        >>> parse_segment_audio("en = en.mp3\\n\\n hi=hi.mp3 ")
+        ({'en': 'en.mp3', 'hi': 'hi.mp3'}, [])
+        >>> for problem in parse_segment_audio("en = a.mp3\\nen = b.mp3\\nfr")[1]:
+        ...     print(problem)
+        line 2: 'en' is given twice
+        line 3: write each line as value = fileId, e.g. en = en.mp3
+    """
+    found: dict[str, str] = {}
+    problems: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        value, equals, file_id = (part.strip() for part in line.partition("="))
+        if not equals or not value or not file_id:
+            problems.append(f"line {number}: write each line as value = fileId, e.g. en = en.mp3")
+            continue
+        if value in found:
+            problems.append(f"line {number}: {value!r} is given twice")
+            continue
+        kwargs: dict[str, Any] = {**_PLACEHOLDERS, "file_id": file_id}
+        try:
+            VoiceMessage(**kwargs)
+        except ValueError as err:
+            problems.append(f"line {number}: " + for_people(without_field(str(err), "file_id")))
+            continue
+        found[value] = file_id
+    return found, problems
 
 
 class MessagePart:
@@ -112,6 +161,31 @@ class MessagePart:
         self.called_info.add_class("iv-called-info")
         self.called_info_count = html_out("iv-called-info-count")
         self.called_info_msg = html_out("iv-called-info-msg")
+        # Segments: one message per value of a column (same fields, one audio each).
+        self.segment_by = w.Dropdown(
+            description="One message per value of", options=[(ONE_MESSAGE, None)], value=None,
+            style={"description_width": "180px"}, layout=w.Layout(width="476px"),
+        )
+        self.segment_by.add_class("iv-segment-by")
+        self.segment_audio = w.Textarea(
+            description="Audio per segment", placeholder="one line per value: value = fileId\n"
+            "en = en.mp3\nhi = hi.mp3", style=LABEL_STYLE,
+            layout=w.Layout(width=FIELD_WIDTH, height="70px"), continuous_update=True,
+        )
+        self.segment_audio.add_class("iv-segment-audio")
+        self.segment_msg = html_out("iv-segment-msg")
+        self.segments_box = w.Accordion(
+            children=[w.VBox([
+                w.HTML(note("Send each row the message of its segment: the fields above, with "
+                            "the audio of the row's value in the column chosen. Rows whose value "
+                            "has no line are not called.")),
+                self.segment_by,
+                row(self.segment_audio, self.segment_msg),
+            ])],
+            titles=("Segments: one message per value of a column (optional)",),
+            selected_index=None, layout=w.Layout(max_width="900px"),
+        )  # fmt: skip
+        self.segments_box.add_class("iv-segments")
         # The campaign: a label, and whether numbers already called may be called again.
         self.campaign = text_field("Campaign label", "iv-campaign",
                                    "optional, e.g. spring-offer")
@@ -128,6 +202,7 @@ class MessagePart:
         self.inputs: list[Any] = [
             self.app_id, self.file_id, self.audio_upload, self.display_num, self.max_duration,
             self.loop_count, self.called_info, self.campaign, self.allow_repeat,
+            self.segment_by, self.segment_audio,
         ]  # fmt: skip
         self.rows: list[Any] = [
             row(self.app_id, self.app_id_msg),
@@ -138,6 +213,7 @@ class MessagePart:
             row(self.max_duration, self.max_duration_msg),
             row(self.loop_count, self.loop_count_msg),
             row(self.called_info, w.VBox([self.called_info_count, self.called_info_msg])),
+            self.segments_box,
         ]
         self.campaign_rows: list[Any] = [
             row(self.campaign, self.campaign_msg),
@@ -150,6 +226,8 @@ class MessagePart:
         self.allow_repeat.observe(self._on_campaign, names="value")
         self.audio_upload.observe(self._on_audio_chosen, names="value")
         self.upload_audio_button.on_click(self._on_upload_audio)
+        self.segment_by.observe(self._on_segments, names="value")
+        self.segment_audio.observe(self._on_segments, names="value")
         self.validate_all()
         self._describe_repeat()
 
@@ -178,8 +256,11 @@ class MessagePart:
 
     def validate(self, name: str) -> bool:
         """Check one field and say so next to it; True when VoiceMessage accepts it."""
-        error = self._error(name)
         out: Any = getattr(self, f"{name}_msg")
+        if name == "file_id" and self.segment_column() is not None:
+            out.value = note("not used: each segment has its audio (Segments, below)")
+            return True
+        error = self._error(name)
         if name == "called_info":
             n = len(self.called_info.value)
             colour = BAD if n > CALLED_INFO_MAX else MUTED
@@ -197,12 +278,61 @@ class MessagePart:
         for name in MESSAGE_FIELDS:
             self.validate(name)
 
-    def message(self) -> tuple[VoiceMessage | None, list[str]]:
-        """The VoiceMessage of the fields, or None and the names of the fields it refuses."""
+    def segment_column(self) -> Any:
+        """The column chosen in "One message per value of", or None for one message."""
+        return self.segment_by.value
+
+    def set_columns(self, columns: Iterable[Any]) -> None:
+        """The recipients' columns, offered in "One message per value of" (the choice is kept
+        while its column is there)."""
+        options = [(ONE_MESSAGE, None), *((str(c), c) for c in columns)]
+        if options == list(self.segment_by.options):
+            return
+        keep = self.segment_by.value
+        values = [value for _, value in options]
+        self.segment_by.options = options
+        self.segment_by.value = keep if keep in values else None
+
+    def validate_segments(self) -> dict[str, str] | None:
+        """Check the "audio per segment" lines and say so next to them: ``{value: fileId}``,
+        or None when a line is wrong (or none is given)."""
+        found, problems = parse_segment_audio(self.segment_audio.value)
+        if self.segment_column() is None:
+            self.segment_msg.value = ""
+            return found if not problems else None
+        if problems:
+            self.segment_msg.value = note(esc("; ".join(problems)), BAD)
+            return None
+        if not found:
+            self.segment_msg.value = note("required: one line per value, e.g. en = en.mp3")
+            return None
+        self.segment_msg.value = note(f"✓ {len(found):,} segment{'s' if len(found) > 1 else ''}",
+                                      OK)
+        return found
+
+    def message(
+        self, segments: Iterable[Any] = ()
+    ) -> tuple[VoiceMessage | dict[Any, VoiceMessage] | None, list[str]]:
+        """The VoiceMessage of the fields, or None and the names of the fields it refuses.
+
+        With a column chosen in "One message per value of": ``{value: VoiceMessage}``, one per
+        "audio per segment" line; a value is matched to the one of ``segments`` (the column's
+        values) it spells, so a number in the column is matched by its digits.
+        """
         bad = [name for name in MESSAGE_FIELDS if not self.validate(name)]
+        audio = self.validate_segments()
+        if self.segment_column() is not None and audio is None:
+            bad.append("segment_audio")
         if bad:
             return None, bad
-        return VoiceMessage(**{name: self._value(name) for name in MESSAGE_FIELDS}), []
+        fields = {name: self._value(name) for name in MESSAGE_FIELDS}
+        if self.segment_column() is None or audio is None:
+            return VoiceMessage(**fields), []
+        spelt: dict[str, Any] = {}
+        for value in segments:
+            spelt.setdefault(str(value), value)
+        return {spelt.get(value, value): VoiceMessage(**{**fields, "file_id": file_id})
+                for value, file_id in audio.items()}, []
 
     def campaign_value(self) -> str | None:
         """The campaign label typed (ends stripped), or None for no label."""
@@ -214,6 +344,12 @@ class MessagePart:
         for name in MESSAGE_FIELDS:
             if getattr(self, name) is change["owner"]:
                 self.validate(name)
+        self.on_change()
+
+    @guarded
+    def _on_segments(self, change: dict[str, Any]) -> None:
+        self.validate("file_id")
+        self.validate_segments()
         self.on_change()
 
     @guarded

@@ -30,7 +30,7 @@ import base64
 import io
 import re
 import tempfile
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -250,8 +250,10 @@ class ResultsPart:
         self.summary_html = html_out("iv-summary")
         self.chart = w.Image(format="png", layout=w.Layout(max_width="760px", display="none"))
         self.chart.add_class("iv-chart")
+        self.funnel = w.Image(format="png", layout=w.Layout(max_width="760px", display="none"))
+        self.funnel.add_class("iv-funnel")
         self.downloads = html_out("iv-downloads")
-        self.box = w.VBox([self.summary_html, self.chart, self.downloads])
+        self.box = w.VBox([self.summary_html, self.chart, self.funnel, self.downloads])
         self.box.add_class("iv-results")
 
     def say(self, text: str, colour: str = MUTED) -> None:
@@ -263,6 +265,7 @@ class ResultsPart:
         self.summary_html.value = ""
         self.downloads.value = ""
         self.chart.layout.display = "none"
+        self.funnel.layout.display = "none"
 
     def show(self, results: pd.DataFrame, said: Statement) -> None:
         """The statement and the notices of the send (then :meth:`render`: table and chart)."""
@@ -276,18 +279,28 @@ class ResultsPart:
             f"{note(extra)}</div>"
         )
 
-    def render(self, results: pd.DataFrame) -> None:
-        """The summary table, the outcome chart and the downloads of ``results``."""
-        from matplotlib.figure import Figure
-
-        from .._reporting import TOTAL_ROW, plot_outcomes, summary
+    def render(self, results: pd.DataFrame, *, funnel: bool = False) -> None:
+        """The summary table, the outcome chart and the downloads of ``results``; with
+        ``funnel`` (once the call records are fetched) the campaign funnel too."""
+        from .._reporting import TOTAL_ROW, plot_funnel, plot_outcomes, summary
 
         self.results = results
         self.summary_html.value = summary_html(summary(results), TOTAL_ROW)
-        figure = Figure(figsize=(8.0, 3.4), layout="constrained")
-        plot_outcomes(results, ax=figure.subplots())
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=90)
-        self.chart.value = buffer.getvalue()
-        self.chart.layout.display = "block"
+        _draw(self.chart, lambda ax: plot_outcomes(results, ax=ax))
+        if funnel:
+            _draw(self.funnel, lambda ax: plot_funnel(results, ax=ax))
+        else:
+            self.funnel.layout.display = "none"
         self.downloads.value = download_links(results)
+
+
+def _draw(image: w.Image, plot: Callable[[Any], Any]) -> None:
+    """``plot(ax)`` on a figure of its own (no pyplot: safe off the UI thread), as ``image``."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(8.0, 3.4), layout="constrained")
+    plot(figure.subplots())
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90)
+    image.value = buffer.getvalue()
+    image.layout.display = "block"

@@ -41,12 +41,14 @@ class SendForm:
 
     Attributes used by tests and power users: the widgets (``column``, ``region``, ``app_id``,
     ``file_id``, ``display_num``, ``max_duration``, ``loop_count``, ``called_info``,
+    ``segment_by``, ``segment_audio``, ``segment_msg`` (one message per segment),
     ``campaign``, ``allow_repeat``, the campaign options (``options_box``, ``call_start``,
     ``call_end``, ``call_days``, ``default_timezone``, ``exclude_upload``, ``exclude_text``,
     ``exclude_blacklisted``, ``rates``, ``max_cost``, ``resend_unknown`` and their ``…_msg``),
     ``sandbox_switch``, ``api_key``, ``api_secret``, ``check_button``, ``send_button``,
     ``confirm_button``, ``back_button``, ``cancel_button``, ``status``, ``error``,
-    ``downloads``, ``records_button``, ``follow_up_button``, ``follow_up_confirm``…),
+    ``downloads``, ``chart``, ``funnel`` (the funnel, once the call records are fetched),
+    ``records_button``, ``follow_up_button``, ``follow_up_confirm``…),
     ``df``, ``plan`` (the :class:`~itnivoice_nb.SendPlan` of the last passing Check; None after
     any change), ``counts`` (the last check's counts), ``results`` (after a send: the last
     send's or follow-up's results, with the call records once fetched), ``last_error``,
@@ -96,6 +98,8 @@ class SendForm:
 
     def _changed(self) -> None:
         if self._check is not None:
+            df = self.recipients_part.df
+            self.message_part.set_columns(() if df is None else df.columns)
             self._check.invalidate()
 
     def _forward(self) -> None:
@@ -118,6 +122,9 @@ class SendForm:
         self.loop_count, self.loop_count_msg = m.loop_count, m.loop_count_msg
         self.called_info, self.called_info_count, self.called_info_msg = (
             m.called_info, m.called_info_count, m.called_info_msg
+        )  # fmt: skip
+        self.segment_by, self.segment_audio, self.segment_msg = (
+            m.segment_by, m.segment_audio, m.segment_msg
         )  # fmt: skip
         self.campaign, self.campaign_msg = m.campaign, m.campaign_msg
         self.allow_repeat, self.allow_repeat_msg = m.allow_repeat, m.allow_repeat_msg
@@ -148,6 +155,7 @@ class SendForm:
         )  # fmt: skip
         self.status, self.error = s.status, self.errors_part.widget
         self.summary_html, self.chart, self.results_box = s.summary_html, s.chart, s.box
+        self.funnel = s.funnel
         self.downloads = s.downloads
         self.records_button, self.records_msg = f.records_button, f.records_msg
         self.follow_up_button, self.follow_up_box = f.follow_up_button, f.follow_up_box
