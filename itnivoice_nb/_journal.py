@@ -284,10 +284,6 @@ _ACTIVE_LOCK = threading.Lock()
 _MEMORY_KEYS = iter(range(1, 1 << 62))
 
 
-def _ints(numbers: Sequence[str]) -> list[int]:
-    return [int(n) for n in numbers]
-
-
 def _json_numbers(numbers: Sequence[str]) -> str:
     """Digit strings as a JSON array of numbers, for ``json_each`` (they are valid JSON)."""
     return "[" + ",".join(n for n in numbers if n) + "]"
