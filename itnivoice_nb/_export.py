@@ -44,6 +44,7 @@ from ._numbers._mask import NUMBER_RUN, mask_text
 from ._outcomes import OUTCOME_DTYPE, OUTCOMES, PREPARE_COLUMNS, RECORD_COLUMNS, SEND_COLUMNS
 from ._records import INT_FIELDS, MONEY_FIELDS, RECORD_FRAME_COLUMNS, TIME_FIELDS
 from ._reporting import MISSING_GROUP, summary
+from ._tables import read_table
 
 __all__ = ["VOICE_ID_AS_NUMBERS", "check_voice_ids", "read_results", "to_excel"]
 
@@ -786,13 +787,7 @@ def read_results(path: str | PathLike[str]) -> pd.DataFrame:
     if suffix in (".xlsx", ".xlsm"):
         return _typed(_read_rows_sheet(file), file, sheet=True)
     if suffix in (".csv", ".txt", ".tsv"):
-        frame = pd.read_csv(
-            file,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            sep="\t" if suffix == ".tsv" else ",",
-            encoding="utf-8-sig",
-        )
-        return _typed(frame, file, sheet=False)
+        # the package's one reader of text tables: BOM, separator (Excel writes ';' in much of
+        # the world), encoding; every cell as text
+        return _typed(read_table(file), file, sheet=False)
     raise ValueError(f"{file}: unknown file type {suffix!r}; allowed: .csv, .tsv, .txt, .xlsx")

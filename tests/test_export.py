@@ -346,3 +346,13 @@ def test_voice_ids_read_as_numbers_are_refused_even_when_all_missing() -> None:
     check_voice_ids(pd.DataFrame({"voice_id": ["1", None, True]}))  # bools are no numbers
     with pytest.raises(ValueError, match="loses digits"):
         check_voice_ids(pd.DataFrame({"voice_id": ["1", 2.0]}))
+
+
+def test_read_results_reads_a_csv_excel_saved_with_semicolons(tmp_path: Path) -> None:
+    path = tmp_path / "saved.csv"
+    path.write_bytes("\ufeffphone;number;valid;duplicate;outcome;voice_id\n"
+                     "+91 85632 14120;918563214120;True;False;submitted;22030311340110001\n"
+                     .encode())
+    back = iv.read_results(path)
+    assert back["voice_id"].tolist() == ["22030311340110001"]
+    assert back["outcome"].astype(str).tolist() == ["submitted"]
